@@ -1,0 +1,90 @@
+"""The `framesift` command. Subcommands register here by name; their code is imported only when they run, so
+`framesift --help` stays fast and the core never imports Beam, JAX or Streamlit for nothing."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from framesift.config import ConfigError
+
+
+class UsageError(Exception):
+    """A user mistake (bad flag, missing input): reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before its error; one line is easier to read in a CI log.
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+@dataclass
+class Command:
+    name: str
+    help: str
+    module: str                     # module with add_arguments(parser) and run(args, extra_argv) -> int
+    passthrough: bool = False       # unknown flags go to the job (Beam pipeline options) instead of failing
+
+
+COMMANDS = [
+    Command("demo-data", "build the bundled demo corpus (real photos and clips + planted defects)",
+            "framesift.commands.demo_data"),
+    Command("curate", "run the curation pipeline (Beam) from raw media to a manifest",
+            "pipelines.curate.command", passthrough=True),
+    Command("demo", "build the demo corpus and run every stage on it", "framesift.commands.demo",
+            passthrough=True),
+    Command("config", "print a job's resolved config (after --config and --set)", "framesift.commands.show_config"),
+]
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    parser = _Parser(prog="framesift", description="Curate images and videos into training shards.")
+    from framesift import __version__
+    parser.add_argument("--version", action="version", version=f"framesift {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    by_name = {}
+    for cmd in COMMANDS:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        importlib.import_module(cmd.module).add_arguments(p)
+        by_name[cmd.name] = cmd
+    return parser, by_name
+
+
+class _QuietKnownNoise(logging.Filter):
+    # Beam warns about optional GCP client libraries on every import; it is not actionable here.
+    def filter(self, record):
+        return "apitools not found" not in record.getMessage()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_QuietKnownNoise())
+    try:
+        parser, commands = build_parser()
+        if not argv:
+            parser.print_help()
+            return 2
+        args, extra = parser.parse_known_args(argv)
+        cmd = commands.get(args.command)
+        if cmd is None:
+            raise UsageError("framesift: choose a command (see --help)")
+        if extra and not cmd.passthrough:
+            raise UsageError(f"framesift {cmd.name}: unrecognized arguments: {' '.join(extra)} (see --help)")
+        run: Callable[..., int] = importlib.import_module(cmd.module).run
+        return int(run(args, extra) or 0)
+    except (UsageError, ConfigError, FileNotFoundError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The typed config of every framesift job. One dataclass tree per file in configs/.
+
+Filter and scorer parameters are registry-driven: `filters` maps a registered filter name to its parameters,
+which the filter's own `Params` dataclass validates (pipelines/filters), so adding a filter needs no change here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
+
+
+@dataclass
+class IngestConfig:
+    image_extensions: list[str] = field(
+        default_factory=lambda: ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
+    video_extensions: list[str] = field(default_factory=lambda: ["mp4", "mov", "webm", "mkv", "avi"])
+    # Pillow raises DecompressionBombError above this many pixels; we dead-letter instead of decoding.
+    max_image_pixels: int = 100_000_000
+    sidecars: list[str] = field(default_factory=list)  # CSV/JSONL/Parquet with a file/path/uri column
+
+
+@dataclass
+class AnalysisConfig:
+    image_max_side: int = 512       # images are decoded (JPEG: DCT-scaled) to about this size for scoring
+    video_max_side: int = 256       # clip frames are decoded and scaled to this size for scoring
+    clip_sample_frames: int = 16    # frames sampled evenly from a clip for motion and quality scores
+
+
+@dataclass
+class ShotsConfig:
+    detector: Literal["content"] = "content"
+    threshold: float = 30.0         # mean HSV change (0-255) between consecutive frames that marks a hard cut
+    min_shot_frames: int = 4        # cuts closer than this are merged (flashes, fades)
+    max_clip_s: float = 10.0        # longer shots are cut into consecutive clips of at most this length
+
+
+@dataclass
+class PreviewConfig:
+    thumbnail_side: int = 256
+    animated_frames: int = 8
+    animated_side: int = 160
+
+
+@dataclass
+class OutputConfig:
+    manifest_shards: int = 0        # 0 lets the runner decide
+
+
+@dataclass
+class CurateConfig:
+    """`framesift curate --input D/media --output runs/x --config configs/curate.yaml`"""
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    shots: ShotsConfig = field(default_factory=ShotsConfig)
+    filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    previews: PreviewConfig = field(default_factory=PreviewConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+@dataclass
+class ReviewConfig:
+    """`framesift review --run RUN_DIR --config configs/review.yaml`"""
+    db_url: Optional[str] = None    # default: sqlite:///RUN_DIR/review.sqlite
+    host: str = "127.0.0.1"
+    port: int = 8501
+    page_size: int = 48
+    reviewer: Optional[str] = None
+    export_policy: Literal["pipeline_then_human", "human_only"] = "pipeline_then_human"
+
+
+@dataclass
+class AutoencoderArch:
+    """Mirrors diffusers' AutoencoderKL config keys so SD-VAE weights map one to one."""
+    in_channels: int = 3
+    out_channels: int = 3
+    latent_channels: int = 4
+    block_out_channels: list[int] = field(default_factory=lambda: [128, 256, 512, 512])
+    layers_per_block: int = 2
+    norm_num_groups: int = 32
+    scaling_factor: float = 0.18215
+
+
+@dataclass
+class TrainSchedule:
+    steps: int = 1000
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    warmup_steps: int = 100
+    seed: int = 0
+    log_every: int = 50
+    checkpoint_every: int = 500
+
+
+@dataclass
+class AutoencoderConfig:
+    """`framesift train-autoencoder --config configs/autoencoder.yaml`"""
+    arch: AutoencoderArch = field(default_factory=AutoencoderArch)
+    train: TrainSchedule = field(default_factory=TrainSchedule)
+    image_size: int = 256
+    kl_weight: float = 1e-6
+    manifest: Optional[str] = None
+    init_checkpoint: Optional[str] = None   # local diffusers/SD VAE weights to start from
+
+
+@dataclass
+class EncodeConfig:
+    """`framesift encode --run RUN_DIR --config configs/encode.yaml`"""
+    autoencoder_checkpoint: Optional[str] = None
+    image_size: int = 256
+    clip_frames: int = 16
+    batch_size: int = 16
+    examples_per_shard: int = 1024
+    latent_dtype: Literal["float16", "float32", "bfloat16"] = "float16"
+
+
+@dataclass
+class DiTArch:
+    patch_size: int = 2
+    hidden_size: int = 384
+    depth: int = 12
+    num_heads: int = 6
+    mlp_ratio: float = 4.0
+    num_classes: int = 0            # 0: caption/embedding conditioning only
+
+
+@dataclass
+class DiffusionConfig:
+    """`framesift train-diffusion --config configs/diffusion.yaml`"""
+    arch: DiTArch = field(default_factory=DiTArch)
+    train: TrainSchedule = field(default_factory=TrainSchedule)
+    shards: Optional[str] = None
+    cond_dropout: float = 0.1       # probability of dropping the condition, for classifier-free guidance
+    guidance_scale: float = 4.0
+    num_sampling_steps: int = 50
+
+
+JOBS: dict[str, type] = {
+    "curate": CurateConfig,
+    "review": ReviewConfig,
+    "autoencoder": AutoencoderConfig,
+    "encode": EncodeConfig,
+    "diffusion": DiffusionConfig,
+}

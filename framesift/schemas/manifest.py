@@ -1,0 +1,131 @@
+"""The manifest row: one curated item (an image, or one clip of a video) and every decision about it.
+
+Defined once here; the curate job writes it, `rethreshold`, the review UI, export and the encoder read it. The
+pyarrow schema carries its version in the schema metadata so readers can refuse a manifest they do not understand.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pyarrow as pa
+
+MANIFEST_VERSION = 1
+MEDIA_TYPES = ("image", "clip")
+
+
+@dataclass
+class Rejection:
+    """Why an item was rejected: which stage and check, its score and the threshold it failed."""
+    stage: str                      # "filter", "dedupe", "review", ...
+    name: str                       # filter name, e.g. "sharpness"
+    score_key: str                  # the score that failed, e.g. "sharpness"
+    score: Optional[float]
+    op: str                         # "min" (score must be >= threshold) or "max" (score must be <= threshold)
+    threshold: Optional[float]
+    reason: str                     # short code, e.g. "too_blurry"
+
+    def describe(self) -> str:
+        if self.score is None or self.threshold is None:
+            return f"{self.name}: {self.reason}"
+        sign = "<" if self.op == "min" else ">"
+        return f"{self.name}: {self.reason} ({self.score_key} {self.score:.4g} {sign} {self.op} {self.threshold:.4g})"
+
+
+REJECTION_TYPE = pa.struct([
+    ("stage", pa.string()), ("name", pa.string()), ("score_key", pa.string()), ("score", pa.float64()),
+    ("op", pa.string()), ("threshold", pa.float64()), ("reason", pa.string()),
+])
+
+
+@dataclass
+class ManifestRow:
+    item_id: str
+    source_uri: str
+    media_type: str                 # "image" or "clip"
+    # clip span (None for images); end is exclusive
+    clip_index: Optional[int] = None
+    start_frame: Optional[int] = None
+    end_frame: Optional[int] = None
+    start_s: Optional[float] = None
+    end_s: Optional[float] = None
+    # probe metadata (width/height after EXIF orientation is applied)
+    width: Optional[int] = None
+    height: Optional[int] = None
+    mode: Optional[str] = None
+    format: Optional[str] = None
+    exif_orientation: Optional[int] = None
+    bytes: Optional[int] = None
+    sha256: Optional[str] = None
+    fps: Optional[float] = None
+    frame_count: Optional[int] = None
+    duration_s: Optional[float] = None
+    codec: Optional[str] = None
+    has_audio: Optional[bool] = None
+    # decisions
+    scores: dict[str, float] = field(default_factory=dict)
+    keep: bool = True
+    reject_reasons: list[Rejection] = field(default_factory=list)
+    duplicate_group: Optional[str] = None
+    thumbnail_path: Optional[str] = None    # relative to the run dir
+    preview_path: Optional[str] = None      # animated preview for clips, relative to the run dir
+    caption: Optional[str] = None
+    metadata: dict[str, str] = field(default_factory=dict)   # sidecar fields, as strings
+    config_hash: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """The dict pyarrow / Beam's WriteToParquet take; maps become key/value lists."""
+        rec = dataclasses.asdict(self)
+        rec["scores"] = sorted(self.scores.items())
+        rec["metadata"] = sorted(self.metadata.items())
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> "ManifestRow":
+        rec = dict(rec)
+        rec["scores"] = dict(rec.get("scores") or [])
+        rec["metadata"] = dict(rec.get("metadata") or [])
+        rec["reject_reasons"] = [Rejection(**r) for r in rec.get("reject_reasons") or []]
+        return cls(**rec)
+
+
+_ARROW_TYPES = {
+    "item_id": pa.string(), "source_uri": pa.string(), "media_type": pa.string(),
+    "clip_index": pa.int32(), "start_frame": pa.int64(), "end_frame": pa.int64(),
+    "start_s": pa.float64(), "end_s": pa.float64(),
+    "width": pa.int32(), "height": pa.int32(), "mode": pa.string(), "format": pa.string(),
+    "exif_orientation": pa.int32(), "bytes": pa.int64(), "sha256": pa.string(),
+    "fps": pa.float64(), "frame_count": pa.int64(), "duration_s": pa.float64(), "codec": pa.string(),
+    "has_audio": pa.bool_(),
+    "scores": pa.map_(pa.string(), pa.float64()), "keep": pa.bool_(),
+    "reject_reasons": pa.list_(REJECTION_TYPE), "duplicate_group": pa.string(),
+    "thumbnail_path": pa.string(), "preview_path": pa.string(), "caption": pa.string(),
+    "metadata": pa.map_(pa.string(), pa.string()), "config_hash": pa.string(),
+}
+assert list(_ARROW_TYPES) == [f.name for f in dataclasses.fields(ManifestRow)], "schema and row out of sync"
+
+_NOT_NULL = {"item_id", "source_uri", "media_type", "keep", "config_hash"}
+MANIFEST_SCHEMA = pa.schema(
+    [pa.field(name, tp, nullable=name not in _NOT_NULL) for name, tp in _ARROW_TYPES.items()],
+    metadata={"framesift.manifest.version": str(MANIFEST_VERSION)},
+)
+
+
+def check_manifest_schema(schema: pa.Schema) -> None:
+    """Refuse a manifest written by an incompatible framesift version, with a message that says so."""
+    version = (schema.metadata or {}).get(b"framesift.manifest.version")
+    if version is None or int(version) != MANIFEST_VERSION:
+        raise ValueError(f"manifest version {version!r} is not supported (this framesift reads {MANIFEST_VERSION})")
+    missing = set(MANIFEST_SCHEMA.names) - set(schema.names)
+    if missing:
+        raise ValueError(f"manifest lacks columns: {sorted(missing)}")
+
+
+def rows_to_table(rows: list[ManifestRow]) -> pa.Table:
+    return pa.Table.from_pylist([r.to_record() for r in rows], schema=MANIFEST_SCHEMA)
+
+
+def table_to_rows(table: pa.Table) -> list[ManifestRow]:
+    check_manifest_schema(table.schema)
+    return [ManifestRow.from_record(r) for r in table.select(MANIFEST_SCHEMA.names).to_pylist()]

@@ -1,0 +1,113 @@
+"""Launch the curate job: validate inputs and config up front, run the Beam pipeline, then write the report.
+
+Runs the same on DirectRunner and Dataflow: everything here goes through FileSystems, and the launcher only
+reads the job's outputs after it finishes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+
+from framesift.config import CurateConfig, config_hash, config_to_yaml
+from pipelines.curate import run_dir as rd
+from pipelines.curate.outputs import read_dead_letters, read_input_list, read_manifest
+from pipelines.curate.pipeline import build_curate_pipeline
+from pipelines.curate.report import build_report, format_summary
+from pipelines.curate.report_html import render_report_html
+from pipelines.filters import build_filters
+
+
+class InputError(ValueError):
+    """An --input matches nothing or an --input-list cannot be read."""
+
+
+def resolve_patterns(inputs: list[str]) -> list[str]:
+    """Directories become recursive globs; local paths become absolute; each must match at least one file."""
+    patterns = []
+    for raw in inputs:
+        pattern = raw
+        if "://" not in raw:
+            pattern = os.path.abspath(raw)
+            if os.path.isdir(pattern):
+                pattern = os.path.join(pattern, "**")
+        elif raw.endswith("/"):
+            pattern = raw + "**"
+        try:
+            found = FileSystems.match([pattern], limits=[1])[0].metadata_list
+        except Exception as e:  # a missing bucket, a bad scheme
+            raise InputError(f"--input {raw}: {e}") from None
+        if not found:
+            raise InputError(f"--input {raw}: matches no files")
+        patterns.append(pattern)
+    return patterns
+
+
+def count_inputs(patterns: list[str], literal: list[str]) -> int:
+    uris = set(literal)
+    for pattern in patterns:
+        uris.update(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    return len(uris)
+
+
+def pipeline_options(beam_args: list[str]) -> PipelineOptions:
+    options = PipelineOptions(beam_args, save_main_session=False)
+    direct = options.view_as(DirectOptions)
+    if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in " ".join(beam_args):
+        # default: DirectRunner on every core; per-item work is heavy enough to pay for worker start-up
+        direct.direct_running_mode = "multi_processing"
+        direct.direct_num_workers = 0 if "--direct_num_workers" not in " ".join(beam_args) else direct.direct_num_workers
+    return options
+
+
+def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: list[str] = (),
+               beam_args: list[str] = (), overwrite: bool = False,
+               pipeline: Optional[beam.Pipeline] = None) -> dict:
+    filters = build_filters(cfg.filters)          # config errors surface before anything runs
+    patterns = resolve_patterns(inputs)
+    literal = []
+    for path in input_lists:
+        try:
+            literal.extend(read_input_list(path))
+        except (OSError, ValueError, KeyError) as e:
+            raise InputError(f"--input-list {path}: {e}") from None
+    if not patterns and not literal:
+        raise InputError("give at least one --input or --input-list")
+    run_dir = output if "://" in output else os.path.abspath(output)
+    rd.prepare_run_dir(run_dir, overwrite)
+    chash = config_hash(cfg)
+    rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
+
+    p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args)))
+    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars))
+    result = p.run()
+    result.wait_until_finish()
+
+    manifest = read_manifest(run_dir)
+    dead = read_dead_letters(run_dir)
+    report = build_report(manifest, dead, count_inputs(patterns, literal), chash, run_dir)
+    report["metrics"] = _counters(result)
+    rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode(),
+                    "text/html")
+    # report.json last: its presence marks a finished run
+    rd.write_atomic(rd.join(run_dir, rd.REPORT_JSON), json.dumps(report, indent=2).encode(), "application/json")
+    return report
+
+
+def _counters(result) -> dict:
+    try:
+        counters = result.metrics().query()["counters"]
+    except Exception:  # some runners cannot report metrics; the report has the same numbers from the outputs
+        return {}
+    out = {}
+    for c in counters:
+        value = c.committed if c.committed is not None else c.attempted
+        out[c.key.metric.name] = out.get(c.key.metric.name, 0) + (value or 0)
+    return dict(sorted(out.items()))
+
+
+__all__ = ["InputError", "run_curate", "format_summary"]

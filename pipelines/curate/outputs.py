@@ -1,0 +1,47 @@
+"""Read a run's outputs back (manifest shards, dead letters) through FileSystems, for reports and re-runs."""
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from framesift.schemas import MANIFEST_SCHEMA, DeadLetter, check_manifest_schema
+from pipelines.curate import run_dir as rd
+
+
+def _files(run_dir: str, sub: str, suffix: str) -> list[str]:
+    matches = FileSystems.match([rd.join(run_dir, sub, f"*{suffix}")])[0].metadata_list
+    return sorted(m.path for m in matches)
+
+
+def read_manifest(run_dir: str) -> pa.Table:
+    tables = []
+    for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet"):
+        table = pq.read_table(io.BytesIO(rd.read_bytes(path)))
+        check_manifest_schema(table.schema)
+        tables.append(table.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA))
+    if not tables:
+        return MANIFEST_SCHEMA.empty_table()
+    return pa.concat_tables(tables).sort_by([("source_uri", "ascending"), ("item_id", "ascending")])
+
+
+def read_dead_letters(run_dir: str) -> list[DeadLetter]:
+    records = []
+    for path in _files(run_dir, rd.DEAD_LETTER_DIR, ".jsonl"):
+        records.extend(DeadLetter.from_json(line) for line in rd.read_bytes(path).decode().splitlines()
+                       if line.strip())
+    return sorted(records, key=lambda d: (d.uri, d.stage, d.detail or ""))
+
+
+def read_input_list(path: str) -> list[str]:
+    """One URI per line, or JSONL with a `uri` field (so a dead-letter file can be fed straight back)."""
+    import json
+    uris = []
+    for line in rd.read_bytes(path).decode("utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        uris.append(json.loads(line)["uri"] if line.startswith("{") else line)
+    return uris

@@ -1,0 +1,145 @@
+"""The curate job's graph, as labelled composite transforms:
+
+  Ingest (match patterns, list files) -> Route by extension -> CurateImages / CurateVideos -> WriteOutputs
+
+Failures at any step become dead-letter records (framesift.schemas.DeadLetter); one bad file never fails the job.
+"""
+from __future__ import annotations
+
+import os
+
+import apache_beam as beam
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.metrics import Metrics
+
+from framesift.config import CurateConfig
+from framesift.schemas import MANIFEST_SCHEMA, DeadLetter
+from pipelines.curate import run_dir as rd
+from pipelines.curate.analyze import NAMESPACE, AnalyzeClip, AnalyzeImage, SplitVideo
+from pipelines.curate.sidecar import read_sidecar
+
+
+def _dead_letter(stage: str, config_hash: str):
+    def convert(failure) -> str:
+        element, (exc_type, exc_repr, tb_lines) = failure
+        uri = element["uri"] if isinstance(element, dict) else str(element)
+        last = (tb_lines[-1].strip() if tb_lines else exc_repr)
+        message = last.split(": ", 1)[1] if ": " in last else exc_repr
+        record = DeadLetter(uri=uri, stage=stage, error_type=getattr(exc_type, "__name__", str(exc_type)),
+                            message=message, detail="".join(tb_lines[-3:])[-1500:], config_hash=config_hash)
+        if isinstance(element, dict) and "clip_index" in element:
+            record.detail = f"clip {element['clip_index']} frames [{element['start_frame']}, {element['end_frame']})"
+        Metrics.counter(NAMESPACE, f"dead_letter_{stage}").inc()
+        return record.to_json()
+    return convert
+
+
+class Ingest(beam.PTransform):
+    """Glob patterns and literal URIs -> distinct file URIs (Beam FileSystems: local, gs://, ...)."""
+
+    def __init__(self, patterns: list[str], literal_uris: list[str]):
+        super().__init__()
+        self.patterns, self.literal_uris = patterns, literal_uris
+
+    def expand(self, pbegin):
+        matched = (pbegin | "Patterns" >> beam.Create(self.patterns)
+                   | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+                   | "Path" >> beam.Map(lambda m: m.path))
+        listed = pbegin | "InputList" >> beam.Create(self.literal_uris)
+        return ((matched, listed) | "All" >> beam.Flatten() | "Distinct" >> beam.Distinct()
+                | "Count" >> beam.Map(_count_input) | "Spread" >> beam.Reshuffle())
+
+
+def _count_input(uri: str) -> str:
+    Metrics.counter(NAMESPACE, "inputs").inc()
+    return uri
+
+
+class RouteByExtension(beam.PTransform):
+    """Split URIs into images, videos and unsupported (dead letter) by file extension."""
+
+    def __init__(self, cfg: CurateConfig, config_hash: str):
+        super().__init__()
+        self.images = {e.lower().lstrip(".") for e in cfg.ingest.image_extensions}
+        self.videos = {e.lower().lstrip(".") for e in cfg.ingest.video_extensions}
+        self.config_hash = config_hash
+
+    def expand(self, uris):
+        images, videos = self.images, self.videos
+
+        def route(uri, n):
+            ext = os.path.splitext(uri)[1].lower().lstrip(".")
+            return 0 if ext in images else 1 if ext in videos else 2
+        img, vid, other = uris | "Route" >> beam.Partition(route, 3)
+        config_hash = self.config_hash
+        unsupported = other | "Unsupported" >> beam.Map(lambda uri: DeadLetter(
+            uri=uri, stage="ingest", error_type="UnsupportedFormat",
+            message=f"extension '{os.path.splitext(uri)[1]}' is not a configured image or video extension",
+            config_hash=config_hash).to_json())
+        return img, vid, unsupported
+
+
+class LoadSidecars(beam.PTransform):
+    def __init__(self, paths: list[str]):
+        super().__init__()
+        self.paths = paths
+
+    def expand(self, pbegin):
+        return (pbegin | "Paths" >> beam.Create(self.paths)
+                | "Read" >> beam.FlatMap(lambda path: read_sidecar(path, rd.read_bytes(path))))
+
+
+class CurateImages(beam.PTransform):
+    def __init__(self, cfg, run_dir, config_hash, sidecar):
+        super().__init__()
+        self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
+
+    def expand(self, uris):
+        rows, bad = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args), sidecar=self.sidecar) \
+            .with_exception_handling()
+        return rows, bad | "DeadLetter" >> beam.Map(_dead_letter("analyze_image", self.args[2]))
+
+
+class CurateVideos(beam.PTransform):
+    def __init__(self, cfg, run_dir, config_hash, sidecar):
+        super().__init__()
+        self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
+
+    def expand(self, uris):
+        cfg, _, config_hash = self.args
+        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg)).with_exception_handling()
+        rows, bad_clip = (tasks | "SpreadClips" >> beam.Reshuffle()
+                          | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args), sidecar=self.sidecar)
+                          .with_exception_handling())
+        dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter("split_video", config_hash)),
+                 bad_clip | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
+                | "FlattenDead" >> beam.Flatten())
+        return rows, dead
+
+
+class WriteOutputs(beam.PTransform):
+    def __init__(self, run_dir: str, manifest_shards: int):
+        super().__init__()
+        self.run_dir, self.shards = run_dir, manifest_shards
+
+    def expand(self, pcolls):
+        rows, dead = pcolls
+        rows | "Manifest" >> beam.io.WriteToParquet(
+            rd.join(self.run_dir, rd.MANIFEST_DIR, "part"), MANIFEST_SCHEMA, file_name_suffix=".parquet",
+            num_shards=self.shards)
+        dead | "DeadLetters" >> beam.io.WriteToText(
+            rd.join(self.run_dir, rd.DEAD_LETTER_DIR, "dead_letter"), file_name_suffix=".jsonl",
+            compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, config_hash: str,
+                          patterns: list[str], literal_uris: list[str], sidecars: list[str]) -> None:
+    uris = p | "Ingest" >> Ingest(patterns, literal_uris)
+    images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
+    sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
+    image_rows, image_dead = images | "CurateImages" >> CurateImages(cfg, run_dir, config_hash, sidecar)
+    clip_rows, clip_dead = videos | "CurateVideos" >> CurateVideos(cfg, run_dir, config_hash, sidecar)
+    rows = (image_rows, clip_rows) | "AllRows" >> beam.Flatten()
+    dead = (unsupported, image_dead, clip_dead) | "AllDead" >> beam.Flatten()
+    (rows, dead) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards)

@@ -1,0 +1,69 @@
+"""report.json: what each stage saw, kept, rejected (per reason) and dead-lettered (per error type), with the
+reconciliation that every input is the source of at least one item or a dead letter."""
+from __future__ import annotations
+
+import collections
+from typing import Optional
+
+import pyarrow as pa
+
+from framesift.schemas import DeadLetter
+
+
+def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Optional[int],
+                 config_hash: str, run_dir: str) -> dict:
+    cols = manifest.select(["source_uri", "media_type", "keep", "reject_reasons", "scores"]).to_pydict()
+    sources = set(cols["source_uri"])
+    dead_inputs = {d.uri for d in dead if d.stage in ("ingest", "analyze_image", "split_video")}
+    item_dead = [d for d in dead if d.stage not in ("ingest", "analyze_image", "split_video")]
+    reasons = collections.Counter()
+    for rejections in cols["reject_reasons"]:
+        for r in rejections or []:
+            reasons[f"{r['name']}:{r['reason']}"] += 1
+    by_type = collections.Counter(media for media in cols["media_type"])
+    kept_by_type = collections.Counter(m for m, k in zip(cols["media_type"], cols["keep"]) if k)
+    inputs_seen = len(sources | dead_inputs)
+    report = {
+        "run_dir": run_dir,
+        "config_hash": config_hash,
+        "inputs": {
+            "seen": inputs_seen,
+            "expected": inputs_expected,
+            "with_items": len(sources),
+            "dead_lettered": len(dead_inputs - sources),
+            "image_files": len({u for u, m in zip(cols["source_uri"], cols["media_type"]) if m == "image"}),
+            "video_files": len({u for u, m in zip(cols["source_uri"], cols["media_type"]) if m == "clip"}),
+        },
+        "items": {
+            "total": manifest.num_rows,
+            "kept": int(sum(cols["keep"])),
+            "rejected": manifest.num_rows - int(sum(cols["keep"])),
+            "by_media_type": {m: {"total": by_type[m], "kept": kept_by_type[m]} for m in sorted(by_type)},
+        },
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "dead_letter": {
+            "inputs_by_error_type": dict(sorted(collections.Counter(
+                d.error_type for d in dead if d.uri in dead_inputs - sources).items())),
+            "by_stage": dict(sorted(collections.Counter(d.stage for d in dead).items())),
+            "clip_failures": len(item_dead),
+        },
+    }
+    reconciled = inputs_seen == len(sources) + len(dead_inputs - sources)
+    if inputs_expected is not None:
+        reconciled = reconciled and inputs_seen == inputs_expected
+    report["reconciled"] = reconciled
+    return report
+
+
+def format_summary(report: dict) -> str:
+    i, it = report["inputs"], report["items"]
+    per_type = ", ".join(f"{k}: {v['kept']}/{v['total']} kept" for k, v in it["by_media_type"].items())
+    lines = [f"inputs: {i['seen']} seen ({i['image_files']} images, {i['video_files']} videos, "
+             f"{i['dead_lettered']} dead-lettered)" + ("" if report["reconciled"] else "  ** COUNTS DO NOT RECONCILE **"),
+             f"items:  {it['total']} ({per_type})",
+             f"kept:   {it['kept']}   rejected: {it['rejected']}"]
+    for reason, n in report["rejected_by_reason"].items():
+        lines.append(f"  rejected {reason}: {n}")
+    for err, n in report["dead_letter"]["inputs_by_error_type"].items():
+        lines.append(f"  dead letter {err}: {n}")
+    return "\n".join(lines)

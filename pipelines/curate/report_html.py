@@ -1,0 +1,76 @@
+"""report.html: a self-contained page (inline SVG, no JavaScript, no network) with a histogram per score and its
+thresholds marked, and the reject reasons. Every string from the data is HTML-escaped."""
+from __future__ import annotations
+
+import html
+import json
+import math
+
+import numpy as np
+import pyarrow as pa
+
+from pipelines.filters import Filter
+
+W, H, PAD = 360, 140, 24
+
+
+def _histogram_svg(values: np.ndarray, thresholds: list[tuple[str, float]]) -> str:
+    lo, hi = float(values.min()), float(values.max())
+    for _, t in thresholds:
+        lo, hi = min(lo, t), max(hi, t)
+    if hi <= lo:
+        hi = lo + 1.0
+    counts, edges = np.histogram(values, bins=30, range=(lo, hi))
+    top = max(int(counts.max()), 1)
+    bw = (W - 2 * PAD) / len(counts)
+    x = lambda v: PAD + (v - lo) / (hi - lo) * (W - 2 * PAD)
+    parts = [f'<svg width="{W}" height="{H}" xmlns="http://www.w3.org/2000/svg">']
+    for i, c in enumerate(counts):
+        h = (H - 2 * PAD) * c / top
+        parts.append(f'<rect x="{PAD + i * bw:.1f}" y="{H - PAD - h:.1f}" width="{bw - 1:.1f}" height="{h:.1f}" '
+                     f'fill="#4a7ab5"><title>{edges[i]:.4g}–{edges[i + 1]:.4g}: {c}</title></rect>')
+    for op, t in thresholds:
+        parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{PAD / 2}" y2="{H - PAD}" stroke="#c0392b" '
+                     f'stroke-width="2"/><text x="{x(t) + 3:.1f}" y="{PAD:.0f}" font-size="10" fill="#c0392b">'
+                     f'{op} {t:.4g}</text>')
+    parts.append(f'<text x="{PAD}" y="{H - 6}" font-size="10">{lo:.4g}</text>'
+                 f'<text x="{W - PAD}" y="{H - 6}" font-size="10" text-anchor="end">{hi:.4g}</text></svg>')
+    return "".join(parts)
+
+
+def _thresholds(filters: list[Filter]) -> dict[str, list[tuple[str, float]]]:
+    out: dict[str, list] = {}
+    for f in filters:
+        for check in f.checks:
+            value = getattr(f.params, check.param)
+            if value is not None:
+                out.setdefault(check.score_key, []).append((check.op, float(value)))
+    return out
+
+
+def render_report_html(report: dict, manifest: pa.Table, filters: list[Filter]) -> str:
+    esc = html.escape
+    scores: dict[str, list[float]] = {}
+    for entry in manifest.column("scores").to_pylist():
+        for key, value in entry or []:
+            if value is not None and math.isfinite(value):
+                scores.setdefault(key, []).append(value)
+    thresholds = _thresholds(filters)
+    body = [f"<h1>framesift curate report</h1><p>run: <code>{esc(report['run_dir'])}</code>, "
+            f"config hash <code>{esc(report['config_hash'])}</code></p>",
+            "<h2>Counts</h2><pre>" + esc(json.dumps({k: report[k] for k in ("inputs", "items", "reconciled")},
+                                                     indent=2)) + "</pre>",
+            "<h2>Reject reasons</h2><table>"]
+    total = max(report["items"]["total"], 1)
+    for reason, n in report["rejected_by_reason"].items():
+        body.append(f'<tr><td>{esc(reason)}</td><td>{n}</td><td><div style="background:#c0392b;height:10px;'
+                    f'width:{300 * n / total:.0f}px"></div></td></tr>')
+    body.append("</table><h2>Dead letter</h2><pre>" + esc(json.dumps(report["dead_letter"], indent=2)) + "</pre>")
+    body.append("<h2>Scores</h2><p>Red lines: thresholds from the config.</p><div style='display:flex;flex-wrap:wrap'>")
+    for key in sorted(scores):
+        body.append(f"<figure><figcaption><b>{esc(key)}</b> (n={len(scores[key])})</figcaption>"
+                    f"{_histogram_svg(np.asarray(scores[key]), thresholds.get(key, []))}</figure>")
+    body.append("</div>")
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>framesift report</title><style>"
+            "body{font-family:sans-serif;margin:2em} td{padding:2px 8px}</style></head><body>"
+            + "".join(body) + "</body></html>")

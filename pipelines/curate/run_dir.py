@@ -1,0 +1,66 @@
+"""The run directory: its layout, refusing to clobber an earlier run, and atomic writes through FileSystems
+(local or gs://), so a crash never leaves a half-written file under a final name."""
+from __future__ import annotations
+
+import os
+import uuid
+
+from apache_beam.io.filesystems import FileSystems
+
+MANIFEST_DIR = "manifest"
+DEAD_LETTER_DIR = "dead_letter"
+PREVIEWS_DIR = "previews"
+CONFIG_FILE = "config.yaml"
+REPORT_JSON = "report.json"
+REPORT_HTML = "report.html"
+
+
+def join(run_dir: str, *parts: str) -> str:
+    return FileSystems.join(run_dir, *parts)
+
+
+def write_atomic(path: str, data: bytes, mime_type: str = "application/octet-stream") -> None:
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    ensure_local_dir(FileSystems.split(path)[0])
+    with FileSystems.create(tmp, mime_type=mime_type) as f:
+        f.write(data)
+    FileSystems.rename([tmp], [path])
+
+
+def ensure_local_dir(path: str) -> None:
+    """Object stores have no directories; local disks need them before a create."""
+    if "://" not in path:
+        os.makedirs(path, exist_ok=True)
+
+
+def read_bytes(path: str) -> bytes:
+    from apache_beam.io.filesystem import CompressionTypes
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return f.read()
+
+
+def _has_outputs(run_dir: str) -> list[str]:
+    found = []
+    for name in (MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR, REPORT_JSON, CONFIG_FILE):
+        result = FileSystems.match([join(run_dir, name) + ("/**" if "." not in name else "")])[0]
+        if result.metadata_list:
+            found.append(name)
+    return found
+
+
+def prepare_run_dir(run_dir: str, overwrite: bool) -> None:
+    """Refuse an existing run unless asked to overwrite it; then clear what an earlier run left."""
+    found = _has_outputs(run_dir)
+    if found and not overwrite:
+        state = "a finished run" if REPORT_JSON in found else "an unfinished run (no report.json)"
+        raise FileExistsError(f"{run_dir} already holds {state} ({', '.join(found)}); "
+                              f"choose a new --output or pass --overwrite to replace it")
+    for name in found:
+        paths = [m.path for m in FileSystems.match([join(run_dir, name) + ("/**" if "." not in name else "")])[0]
+                 .metadata_list]
+        if paths:
+            FileSystems.delete(paths)
+    for name in (REPORT_HTML,):
+        if FileSystems.exists(join(run_dir, name)):
+            FileSystems.delete([join(run_dir, name)])
+    ensure_local_dir(run_dir)

@@ -1,0 +1,78 @@
+"""What a filter is: score a sample, then compare each score with a threshold from the config.
+
+Scoring and deciding are separate (as in NeMo Curator's ScoreFilter): every score is recorded on every item,
+kept or not, and `evaluate` is a pure function of the recorded scores and the parameters, so thresholds can be
+changed and re-applied to an existing manifest without decoding a single frame. No Beam in here.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+import numpy as np
+
+from framesift.schemas import Rejection
+
+
+@dataclass
+class Sample:
+    """What filters see: decoded pixels at analysis resolution plus the probe facts about the original."""
+    media_type: str                 # "image" or "clip"
+    width: int                      # original size, after EXIF orientation
+    height: int
+    frames: list[np.ndarray]        # RGB uint8 (H, W, 3); one for an image, consecutive frames for a clip
+    fps: Optional[float] = None
+    duration_s: Optional[float] = None
+
+    @property
+    def keyframe(self) -> np.ndarray:
+        return self.frames[len(self.frames) // 2]
+
+
+@dataclass(frozen=True)
+class Check:
+    """score `score_key` must be >= (op "min") or <= (op "max") the value of parameter `param`."""
+    score_key: str
+    op: str
+    param: str
+    reason: str
+
+
+class Filter:
+    name: ClassVar[str]
+    media_types: ClassVar[tuple[str, ...]] = ("image", "clip")
+    Params: ClassVar[type]
+    checks: ClassVar[tuple[Check, ...]]
+
+    def __init__(self, params):
+        self.params = params
+
+    def applies_to(self, sample: Sample) -> bool:
+        return sample.media_type in self.media_types
+
+    def score(self, sample: Sample) -> dict[str, float]:
+        raise NotImplementedError
+
+    def evaluate(self, scores: dict[str, float], stage: str = "filter") -> list[Rejection]:
+        """Every failing check, not only the first. A missing score (filter not applicable) never fails."""
+        failed = []
+        for check in self.checks:
+            threshold = getattr(self.params, check.param)
+            value = scores.get(check.score_key)
+            if threshold is None or value is None:
+                continue
+            bad = value < threshold if check.op == "min" else value > threshold
+            if bad or (isinstance(value, float) and np.isnan(value)):
+                failed.append(Rejection(stage=stage, name=self.name, score_key=check.score_key, score=float(value),
+                                        op=check.op, threshold=float(threshold), reason=check.reason))
+        return failed
+
+    def __repr__(self):
+        return f"{type(self).__name__}({dataclasses.asdict(self.params)})"
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma in [0, 1], float32."""
+    rgb = rgb.astype(np.float32)
+    return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114) / 255.0

@@ -1,0 +1,32 @@
+"""Low information: flat or near-constant frames (blank slides, solid fills) carry nothing to learn from."""
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from pipelines.filters.base import Check, Filter, Sample, luma
+from pipelines.filters.registry import register_filter
+
+
+def gray_entropy(y: np.ndarray) -> float:
+    """Shannon entropy (bits) of the 256-bin luma histogram."""
+    hist = np.bincount(np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8).ravel(), minlength=256).astype(np.float64)
+    p = hist[hist > 0] / hist.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+@register_filter
+class InformationFilter(Filter):
+    name = "information"
+
+    @dataclass
+    class Params:
+        min_entropy: Optional[float] = 3.0   # bits; a natural photo has 6-7.5
+        min_std: Optional[float] = 0.03      # luma standard deviation in [0, 1]
+
+    checks = (Check("entropy", "min", "min_entropy", "low_information"),
+              Check("luma_std", "min", "min_std", "flat"))
+
+    def score(self, sample: Sample) -> dict[str, float]:
+        y = luma(sample.keyframe)
+        return {"entropy": gray_entropy(y), "luma_std": float(y.std())}

@@ -1,0 +1,67 @@
+"""Probe videos and decode frame ranges with PyAV, scaled down by the decoder's own scaler.
+
+Frames are indexed by presentation time (round((t - t0) * fps)), not by decode order, so a clip's span means the
+same frames whether it is decoded from the start or after a seek.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import BinaryIO, Iterator, Optional
+
+import av
+import numpy as np
+
+
+def open_video(fileobj: BinaryIO) -> "av.container.InputContainer":
+    container = av.open(fileobj, mode="r")
+    if not container.streams.video:
+        container.close()
+        raise ValueError("no video stream")
+    return container
+
+
+def probe_video(container) -> dict:
+    stream = container.streams.video[0]
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not rate or float(rate) <= 0:
+        raise ValueError("video stream has no usable frame rate")
+    duration = None
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / 1_000_000
+    return {"width": stream.codec_context.width, "height": stream.codec_context.height,
+            "mode": stream.codec_context.format.name if stream.codec_context.format else None,
+            "format": container.format.name.split(",")[0], "fps": float(rate), "codec": stream.codec_context.name,
+            "has_audio": bool(container.streams.audio), "duration_s": duration,
+            "frame_count": stream.frames or None}
+
+
+def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(width, height))
+    # even sizes keep swscale and the encoders happy
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+def iter_frames(container, max_side: int, start_frame: int = 0,
+                end_frame: Optional[int] = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate)
+    time_base = stream.time_base or Fraction(1, 1_000_000)
+    t0 = float(stream.start_time * time_base) if stream.start_time is not None else 0.0
+    if start_frame > 0:
+        container.seek(int((t0 + start_frame / fps) / time_base), stream=stream, backward=True)
+    size = None
+    counter = -1
+    for frame in container.decode(stream):
+        counter += 1
+        index = round((frame.time - t0) * fps) if frame.time is not None else counter
+        if index < start_frame:
+            continue
+        if end_frame is not None and index >= end_frame:
+            break
+        if size is None:
+            size = scaled_size(frame.width, frame.height, max_side)
+        yield index, frame.to_ndarray(format="rgb24", width=size[0], height=size[1])

@@ -1,0 +1,31 @@
+"""framesift packaging. Also Dataflow's `--setup_file`: workers install the core requirements below (the Beam
+worker image brings apache-beam itself); heavier extras go in a custom container or --extra_package."""
+from setuptools import find_packages, setup
+
+CORE = ["numpy>=2.0", "pyyaml>=6", "pyarrow>=15", "pillow>=12.1.1,<13", "av>=14", "opencv-python-headless>=4.9",
+        "imagehash>=4.3", "PyWavelets>=1.5"]
+EXTRAS = {
+    "pipelines": ["apache-beam>=2.70"],
+    "gcp": ["apache-beam[gcp]>=2.70"],
+    "demo": ["scikit-image>=0.24", "scikit-learn>=1.5", "scikit-video>=1.1.11"],
+    "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8"],
+    "ui": ["streamlit>=1.45", "sqlalchemy>=2", "pandas>=2"],
+    "model": ["jax>=0.6", "flax>=0.10", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
+              "array-record>=0.8", "tensorflow-datasets>=4.9"],
+    "dev": ["pytest>=8"],
+}
+# "ocr" (rapidocr-onnxruntime) is installed separately with --no-deps: it requires opencv-python, which clashes
+# with the headless build used here (see README).
+EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gcp", "dev") for req in reqs})
+
+setup(
+    name="framesift",
+    version="0.1.0",
+    description="Curate raw images and videos into latent-encoded training shards",
+    python_requires=">=3.10",
+    packages=find_packages(include=["framesift*", "pipelines*", "curation_ui*", "model*"]),
+    include_package_data=True,
+    install_requires=CORE,
+    extras_require=EXTRAS,
+    entry_points={"console_scripts": ["framesift=framesift.cli:main"]},
+)
