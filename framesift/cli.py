@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from framesift.config import ConfigError
-
-
-class UsageError(Exception):
-    """A user mistake (bad flag, missing input): reported as one line, exit status 2."""
+from framesift.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -23,7 +23,7 @@ def add_arguments(parser):
 
 
 def run(args, beam_args):
-    from framesift.cli import UsageError
+    from framesift.errors import UsageError
     from framesift.config import load_config
     from pipelines.curate.job import InputError, format_summary, run_curate
 

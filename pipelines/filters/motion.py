@@ -34,7 +34,7 @@ class MotionFilter(Filter):
     @dataclass
     class Params:
         min_mean: Optional[float] = 0.002
-        max_jitter: Optional[float] = 4.0
+        max_jitter: Optional[float] = 2.0
 
     checks = (Check("motion_mean", "min", "min_mean", "static"),
               Check("motion_jitter", "max", "max_jitter", "jittery"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,9 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
         raise ValueError("empty file (0 bytes)")
     Image.MAX_IMAGE_PIXELS = max(max_pixels, 1)  # Pillow's own bomb check then agrees with ours
     try:
-        im = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # we raise our own error below
+            im = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         # Pillow's message names an in-memory buffer address; say what matters instead
         raise UnidentifiedImageError(f"not a decodable image (starts with {data[:8]!r})") from None

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import pytest
+
+from framesift.config import (CurateConfig, ConfigError, JOBS, config_hash, config_to_yaml, load_config,
+                              from_dict)
+from framesift.config.loader import CONFIG_DIR
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_every_job_has_a_config_file_that_loads(job):
+    cfg = load_config(job)
+    assert isinstance(cfg, JOBS[job])
+
+
+def test_curate_file_matches_typed_defaults_except_filters():
+    cfg = load_config("curate")
+    assert cfg.filters["sharpness"]["min"] == 0.005
+    assert cfg.shots.max_clip_s == 10.0
+
+
+def test_override_sets_nested_value_and_parses_yaml_types():
+    cfg = load_config("curate", overrides=["filters.sharpness.min=80", "shots.threshold=12",
+                                           "ingest.video_extensions=[mp4]"])
+    assert cfg.filters["sharpness"]["min"] == 80
+    assert cfg.shots.threshold == 12.0 and isinstance(cfg.shots.threshold, float)
+    assert cfg.ingest.video_extensions == ["mp4"]
+
+
+def test_misspelled_key_names_the_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("shots:\n  treshold: 3\n")
+    with pytest.raises(ConfigError, match=r"unknown config key 'shots.treshold'"):
+        load_config("curate", str(path))
+
+
+def test_wrong_type_names_key_and_expected_type():
+    with pytest.raises(ConfigError, match=r"shots.threshold: expected float, got str 'high'"):
+        load_config("curate", overrides=["shots.threshold=high"])
+    with pytest.raises(ConfigError, match=r"port: expected int"):
+        load_config("review", overrides=["port=1.5"])
+    with pytest.raises(ConfigError, match=r"latent_dtype: expected one of"):
+        load_config("encode", overrides=["latent_dtype=int8"])
+
+
+def test_bool_is_not_an_int():
+    with pytest.raises(ConfigError, match="page_size: expected int"):
+        load_config("review", overrides=["page_size=true"])
+
+
+def test_malformed_override():
+    with pytest.raises(ConfigError, match="must look like"):
+        load_config("curate", overrides=["shots.threshold"])
+
+
+def test_hash_is_stable_and_changes_with_values():
+    a, b = load_config("curate"), load_config("curate")
+    assert config_hash(a) == config_hash(b)
+    assert config_hash(a) != config_hash(load_config("curate", overrides=["shots.threshold=31"]))
+
+
+def test_resolved_yaml_round_trips():
+    import yaml
+    cfg = load_config("diffusion", overrides=["arch.depth=2"])
+    again = from_dict(JOBS["diffusion"], yaml.safe_load(config_to_yaml(cfg)))
+    assert again == cfg
+
+
+def test_unknown_filter_and_bad_filter_param_name_the_key():
+    from pipelines.filters import build_filters
+    with pytest.raises(ConfigError, match="filters.sharpnes"):
+        build_filters({"sharpnes": {"min": 1}})
+    with pytest.raises(ConfigError, match="unknown config key 'filters.sharpness.mn'"):
+        build_filters({"sharpness": {"mn": 1}})
+
+
+def test_cli_misspelled_key_exits_nonzero_with_one_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("filters:\n  exposure: {min_maen: 0.1}\n")
+    proc = subprocess.run([sys.executable, "-m", "framesift.cli", "config", "curate", "--config", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    # `config curate` validates filter params too, through the filter registry
+    assert "filters.exposure.min_maen" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,168 @@
+"""The curate job: transforms under TestPipeline, and whole runs on small real-content inputs."""
+import json
+import os
+
+import apache_beam as beam
+import numpy as np
+import pytest
+import skimage.data
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from PIL import Image, ImageFilter
+
+from framesift.config import config_hash, load_config
+from pipelines.curate.job import run_curate
+from pipelines.curate.outputs import read_dead_letters, read_manifest
+from pipelines.curate.pipeline import CurateImages, RouteByExtension
+from tests.media_fixtures import jpeg_bytes, two_shot_video
+
+IN_PROCESS = ["--direct_running_mode=in_memory"]
+
+
+def _write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    astro = skimage.data.astronaut()
+    files = {
+        "good/astronaut.jpg": jpeg_bytes(astro),
+        "good/coffee.jpg": jpeg_bytes(skimage.data.coffee()),
+        "bad/blurred.jpg": jpeg_bytes(np.asarray(Image.fromarray(astro).filter(ImageFilter.GaussianBlur(6)))),
+        "bad/tiny.jpg": jpeg_bytes(astro[:40, :30]),
+        "broken/zero.jpg": b"",
+        "broken/truncated.jpg": jpeg_bytes(astro)[:5000],
+        "broken/html.png": b"<html><body>not a png</body></html>",
+        "broken/notes.txt": b"not media at all",
+        "broken/empty.mp4": b"",
+        "broken/garbage.mp4": bytes(range(256)) * 40,
+    }
+    for rel, data in files.items():
+        _write(root / rel, data)
+    two_shot_video(root / "good" / "two_shots.mp4")
+    with open(root / "sidecar.csv", "w") as f:
+        f.write("file,caption,label\ngood/astronaut.jpg,an astronaut,person\n")
+    return root
+
+
+def test_route_by_extension():
+    cfg = load_config("curate")
+    with TestPipeline(runner="DirectRunner") as p:
+        imgs, vids, other = (p | beam.Create(["/a/x.JPG", "/a/y.mp4", "/a/z.txt", "/a/w.webp"])
+                             | RouteByExtension(cfg, "h"))
+        assert_that(imgs, equal_to(["/a/x.JPG", "/a/w.webp"]), label="images")
+        assert_that(vids, equal_to(["/a/y.mp4"]), label="videos")
+        assert_that(other | beam.Map(lambda s: (json.loads(s)["uri"], json.loads(s)["error_type"])),
+                    equal_to([("/a/z.txt", "UnsupportedFormat")]), label="other")
+
+
+def test_curate_images_transform_rows_and_dead_letters(corpus, tmp_path):
+    cfg = load_config("curate")
+    uris = [str(corpus / "good/astronaut.jpg"), str(corpus / "bad/blurred.jpg"), str(corpus / "broken/zero.jpg")]
+    with TestPipeline(runner="DirectRunner") as p:
+        side = beam.pvalue.AsDict(p | "side" >> beam.Create([("good/astronaut.jpg", {"caption": "an astronaut"})]))
+        rows, dead = p | beam.Create(uris) | CurateImages(cfg, str(tmp_path), "h", side)
+        assert_that(rows | beam.Map(lambda r: (os.path.basename(r["source_uri"]), r["keep"], r["caption"],
+                                               [x["reason"] for x in r["reject_reasons"]])),
+                    equal_to([("astronaut.jpg", True, "an astronaut", []),
+                              ("blurred.jpg", False, None, ["too_blurry"])]), label="rows")
+        assert_that(dead | beam.Map(lambda s: (os.path.basename(json.loads(s)["uri"]), json.loads(s)["stage"],
+                                               json.loads(s)["error_type"], json.loads(s)["message"])),
+                    equal_to([("zero.jpg", "analyze_image", "ValueError", "empty file (0 bytes)")]), label="dead")
+
+
+@pytest.fixture(scope="module")
+def run(corpus, tmp_path_factory):
+    cfg = load_config("curate")
+    cfg.ingest.sidecars = [str(corpus / "sidecar.csv")]
+    out = tmp_path_factory.mktemp("runs") / "run1"
+    report = run_curate(cfg, [str(corpus)], str(out), beam_args=IN_PROCESS)
+    return cfg, out, report
+
+
+def test_every_input_is_accounted_for(run, corpus):
+    _, out, report = run
+    n_files = sum(len(files) for _, _, files in os.walk(corpus))
+    assert report["reconciled"] is True
+    assert report["inputs"]["seen"] == report["inputs"]["expected"] == n_files == 12
+    manifest, dead = read_manifest(str(out)), read_dead_letters(str(out))
+    sources = set(manifest.column("source_uri").to_pylist())
+    dead_uris = {d.uri for d in dead}
+    assert sources | dead_uris == {str(p) for p in corpus.rglob("*") if p.is_file()}
+    assert not sources & dead_uris
+    by_name = {os.path.basename(d.uri): d for d in dead}
+    assert by_name["notes.txt"].error_type == "UnsupportedFormat"
+    assert by_name["sidecar.csv"].error_type == "UnsupportedFormat"
+    assert by_name["truncated.jpg"].error_type == "OSError" and "truncated" in by_name["truncated.jpg"].message
+    assert by_name["html.png"].error_type == "UnidentifiedImageError"
+    assert by_name["empty.mp4"].stage == "split_video" and by_name["garbage.mp4"].stage == "split_video"
+
+
+def test_manifest_decisions_and_clips(run):
+    _, out, report = run
+    rows = {os.path.basename(r["source_uri"]) + str(r["clip_index"]): r for r in read_manifest(str(out)).to_pylist()}
+    assert rows["astronaut.jpgNone"]["keep"] and rows["astronaut.jpgNone"]["caption"] == "an astronaut"
+    assert dict(rows["astronaut.jpgNone"]["metadata"]) == {"label": "person"}
+    assert [r["reason"] for r in rows["tiny.jpgNone"]["reject_reasons"]] == ["too_small"]
+    assert [r["reason"] for r in rows["blurred.jpgNone"]["reject_reasons"]] == ["too_blurry"]
+    # the two-shot video was split at its hard cut
+    assert (rows["two_shots.mp40"]["start_frame"], rows["two_shots.mp40"]["end_frame"]) == (0, 30)
+    assert (rows["two_shots.mp41"]["start_frame"], rows["two_shots.mp41"]["end_frame"]) == (30, 60)
+    assert rows["two_shots.mp41"]["start_s"] == pytest.approx(1.2)
+    for r in rows.values():
+        assert os.path.exists(os.path.join(out, r["thumbnail_path"]))
+        assert set(dict(r["scores"])) >= {"sharpness", "luma_mean", "entropy", "short_side"}
+        assert r["config_hash"] == report["config_hash"]
+    assert os.path.exists(os.path.join(out, rows["two_shots.mp40"]["preview_path"]))
+
+
+def test_report_files_and_metrics(run):
+    _, out, report = run
+    on_disk = json.loads((out / "report.json").read_text())
+    assert on_disk["items"] == report["items"]
+    html = (out / "report.html").read_text()
+    assert "sharpness" in html and "<svg" in html
+    assert report["metrics"]["inputs"] == report["inputs"]["seen"]
+    assert report["metrics"]["items_kept"] == report["items"]["kept"]
+    assert (out / "config.yaml").exists()
+
+
+def test_rerun_refuses_and_overwrite_gives_same_manifest(run, corpus):
+    cfg, out, _ = run
+    with pytest.raises(FileExistsError, match="finished run"):
+        run_curate(cfg, [str(corpus)], str(out), beam_args=IN_PROCESS)
+    first = read_manifest(str(out))
+    run_curate(cfg, [str(corpus)], str(out), beam_args=IN_PROCESS, overwrite=True)
+    assert read_manifest(str(out)).equals(first)
+
+
+def test_dead_letter_file_reruns_just_the_failures(run, tmp_path):
+    cfg, out, _ = run
+    dead_files = sorted((out / "dead_letter").glob("*.jsonl"))
+    report = run_curate(cfg, [], str(tmp_path / "rerun"), input_lists=[str(f) for f in dead_files],
+                        beam_args=IN_PROCESS)
+    assert report["inputs"]["seen"] == report["inputs"]["dead_lettered"] == len(read_dead_letters(str(out)))
+
+
+def test_dataflow_job_builds_offline(monkeypatch):
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from pipelines.curate.pipeline import build_curate_pipeline
+    cfg = load_config("curate")
+    options = PipelineOptions(["--runner=DataflowRunner", "--project=fake-project", "--region=us-central1",
+                               "--temp_location=gs://fake-bucket/tmp", "--dry_run=True"])
+    p = beam.Pipeline(options=options)
+    build_curate_pipeline(p, cfg, "gs://fake-bucket/run", config_hash(cfg), ["gs://fake-bucket/raw/**"], [],
+                          ["gs://fake-bucket/sidecar.csv"])
+    result = p.run()
+    assert result.state == "DONE"
+    names = {t.unique_name for t in result.job.proto_pipeline.components.transforms.values()}
+    for step in ("Ingest/Match", "CurateImages/Analyze", "CurateVideos/Split", "CurateVideos/Analyze",
+                 "Write/Manifest", "Write/DeadLetters"):
+        assert any(n.startswith(step) for n in names), step

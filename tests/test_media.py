@@ -1,0 +1,89 @@
+import io
+
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image, UnidentifiedImageError
+
+from pipelines.media.image_decode import DecompressionBomb, decode_image
+from pipelines.media.shots import clip_spans, content_changes, find_cuts
+from pipelines.media.video_decode import iter_frames, open_video, probe_video
+from tests.media_fixtures import jpeg_bytes, two_shot_video
+
+
+def test_decode_jpeg_probe_and_draft_scaling():
+    data = jpeg_bytes(skimage.data.astronaut())
+    d = decode_image(data, max_side=128)
+    assert (d.probe["width"], d.probe["height"], d.probe["format"], d.probe["bytes"]) == (512, 512, "JPEG", len(data))
+    assert max(d.rgb.shape[:2]) == 128 and d.rgb.dtype == np.uint8
+
+
+def test_exif_orientation_is_applied():
+    im = Image.fromarray(skimage.data.coffee())          # 600 wide, 400 high as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6                                     # displayed rotated 90 degrees: 400 wide, 600 high
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", exif=exif)
+    d = decode_image(buf.getvalue(), max_side=600)
+    assert (d.probe["width"], d.probe["height"], d.probe["exif_orientation"]) == (400, 600, 6)
+    assert d.rgb.shape[:2] == (600, 400)
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    buf = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(buf, format="PNG")
+    with pytest.raises(DecompressionBomb, match="exceeds max_image_pixels"):
+        decode_image(buf.getvalue(), max_pixels=100_000_000)
+
+
+def test_truncated_and_non_images_raise():
+    data = jpeg_bytes(skimage.data.astronaut())
+    with pytest.raises(OSError, match="truncated"):
+        decode_image(data[: len(data) // 2])
+    with pytest.raises(UnidentifiedImageError, match="not a decodable image"):
+        decode_image(b"<html>not an image</html>")
+    with pytest.raises(ValueError, match="empty"):
+        decode_image(b"")
+
+
+def test_alpha_is_composited_not_black():
+    rgba = np.zeros((64, 64, 4), np.uint8)                # fully transparent
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, format="PNG")
+    assert decode_image(buf.getvalue()).rgb.mean() == pytest.approx(128, abs=1)
+
+
+def test_hard_cut_found_in_real_content(tmp_path):
+    path = tmp_path / "cut.mp4"
+    cut = two_shot_video(path)
+    with open(path, "rb") as f:
+        container = open_video(f)
+        probe = probe_video(container)
+        changes = content_changes(rgb for _, rgb in iter_frames(container, 96))
+    assert probe["fps"] == 25 and probe["codec"] == "h264" and probe["has_audio"] is False
+    assert len(changes) == 59
+    assert find_cuts(changes, threshold=30, min_shot_frames=4) == [cut]
+
+
+def test_seeked_span_decodes_the_same_frames(tmp_path):
+    path = tmp_path / "cut.mp4"
+    two_shot_video(path)
+    with open(path, "rb") as f:
+        all_frames = dict(iter_frames(open_video(f), 128))
+    with open(path, "rb") as f:
+        span = dict(iter_frames(open_video(f), 128, 35, 45))
+    assert sorted(span) == list(range(35, 45))
+    for i, rgb in span.items():
+        assert np.array_equal(rgb, all_frames[i])
+
+
+def test_clip_spans_split_long_shots_evenly():
+    assert clip_spans(100, [40], fps=10, max_clip_s=10) == [(0, 40), (40, 100)]
+    assert clip_spans(250, [], fps=10, max_clip_s=10) == [(0, 84), (84, 168), (168, 250)]
+    assert clip_spans(7, [], fps=25, max_clip_s=10) == [(0, 7)]
+
+
+def test_find_cuts_merges_flashes():
+    changes = [1, 1, 1, 1, 50, 60, 1, 1, 1, 1, 55, 1]   # 50 then 60: one cut, the flash frame is merged
+    assert find_cuts(changes, threshold=30, min_shot_frames=4) == [5, 11]
+    assert find_cuts([70, 1, 1], threshold=30, min_shot_frames=4) == []   # a first shot of 1 frame is no shot
