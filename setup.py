@@ -16,7 +16,7 @@ EXTRAS = {
 }
 # "ocr" (rapidocr-onnxruntime) is installed separately with --no-deps: it requires opencv-python, which clashes
 # with the headless build used here (see README).
-EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("gcp", "dev") for req in reqs})
+EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("pipelines", "dev") for req in reqs})
 
 setup(
     name="framesift",
