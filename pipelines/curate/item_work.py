@@ -1,0 +1,110 @@
+"""The per-item work of the curate job as plain functions: decode once, score with every filter, write
+previews. The Beam DoFns (analyze.py) wrap these; so does the benchmark's bare multiprocessing baseline, which
+therefore measures exactly the same work."""
+from __future__ import annotations
+
+import hashlib
+from typing import Optional
+
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from framesift.config import CurateConfig
+from framesift.schemas import ManifestRow
+from pipelines.curate import run_dir as rd
+from pipelines.curate.decide import decide, item_id, preview_relpath, score_sample
+from pipelines.filters import Filter, Sample
+from pipelines.media.image_decode import decode_image
+from pipelines.media.previews import animated_webp, thumbnail_jpeg
+from pipelines.media.shots import clip_spans, content_changes, find_cuts
+from pipelines.media.video_decode import iter_frames, open_video, probe_video
+
+SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny
+_PROBE_KEYS = ("width", "height", "mode", "format", "bytes", "sha256", "fps", "frame_count", "duration_s", "codec",
+               "has_audio")
+
+
+def _open(uri: str):
+    return FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
+    rel = preview_relpath(iid, suffix)
+    rd.write_atomic(rd.join(run_dir, *rel.split("/")), data)
+    return rel
+
+
+def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: str) -> ManifestRow:
+    decoded = decode_image(rd.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels)
+    p = decoded.probe
+    iid = item_id(uri)
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p,
+                      scores=score_sample(filters, Sample("image", p["width"], p["height"], [decoded.rgb])))
+    row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
+    return row
+
+
+def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
+    """Probe, decode small, cut at hard cuts and at max_clip_s: one task per clip."""
+    with _open(uri) as f:
+        digest, size = hashlib.sha256(), 0
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+        if size == 0:
+            raise ValueError("empty file (0 bytes)")
+        f.seek(0)
+        container = open_video(f)
+        decoded = 0
+        try:
+            probe = probe_video(container)
+
+            def frames():
+                nonlocal decoded
+                for _, rgb in iter_frames(container, SHOT_DETECTION_SIDE):
+                    decoded += 1
+                    yield rgb
+            changes = content_changes(frames())
+        finally:
+            container.close()
+    if decoded == 0:
+        raise ValueError("video has no decodable frames")
+    probe.update(frame_count=decoded, duration_s=decoded / probe["fps"], bytes=size, sha256=digest.hexdigest())
+    cuts = find_cuts(changes, cfg.shots.threshold, cfg.shots.min_shot_frames)
+    spans = clip_spans(decoded, cuts, probe["fps"], cfg.shots.max_clip_s)
+    return [{"uri": uri, "probe": probe, "clip_index": i, "start_frame": s, "end_frame": e, "cuts": len(cuts)}
+            for i, (s, e) in enumerate(spans)]
+
+
+def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: str) -> ManifestRow:
+    uri, probe, start, end = task["uri"], task["probe"], task["start_frame"], task["end_frame"]
+    with _open(uri) as f:
+        container = open_video(f)
+        try:
+            frames = [rgb for _, rgb in iter_frames(container, cfg.analysis.video_max_side, start, end)]
+        finally:
+            container.close()
+    if not frames:
+        raise ValueError(f"no frames decoded in span [{start}, {end})")
+    fps = probe["fps"]
+    sample = Sample("clip", probe["width"], probe["height"], frames, fps=fps, duration_s=(end - start) / fps)
+    iid = item_id(uri, (start, end))
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
+                      start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
+                      **{k: probe[k] for k in _PROBE_KEYS}, scores=score_sample(filters, sample))
+    pv = cfg.previews
+    row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
+    row.preview_path = write_preview(run_dir, iid, ".webp",
+                                     animated_webp(frames, pv.animated_side, pv.animated_frames, fps))
+    return row
+
+
+def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], config_hash: str) -> ManifestRow:
+    """Attach sidecar metadata and the decision; the row is then final."""
+    meta = meta or {}
+    row.caption = meta.get("caption")
+    row.metadata = {k: v for k, v in meta.items() if k != "caption"}
+    row.reject_reasons = decide(filters, row.scores)
+    row.keep = not row.reject_reasons
+    row.config_hash = config_hash
+    return row
