@@ -11,7 +11,8 @@ from typing import Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions, WorkerOptions,
+                                                  StandardOptions)
 
 from framesift.config import CurateConfig, config_hash, config_to_yaml
 from pipelines.curate import run_dir as rd
@@ -56,11 +57,16 @@ def count_inputs(patterns: list[str], literal: list[str]) -> int:
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     options = PipelineOptions(beam_args, save_main_session=False)
-    direct = options.view_as(DirectOptions)
-    if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in " ".join(beam_args):
+    given = " ".join(beam_args)
+    if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:
         # default: DirectRunner on every core; per-item work is heavy enough to pay for worker start-up
+        direct = options.view_as(DirectOptions)
         direct.direct_running_mode = "multi_processing"
-        direct.direct_num_workers = 0 if "--direct_num_workers" not in " ".join(beam_args) else direct.direct_num_workers
+        if "--direct_num_workers" not in given:
+            direct.direct_num_workers = 0
+    if "--default_sdk_harness_log_level" not in given:
+        # worker processes log every gRPC channel at INFO; keep the console for what matters
+        options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
     return options
 
 
