@@ -24,6 +24,7 @@ class AnalysisConfig:
     image_max_side: int = 512       # images are decoded (JPEG: DCT-scaled) to about this size for scoring
     video_max_side: int = 256       # clip frames are decoded and scaled to this size for scoring
     clip_sample_frames: int = 16    # frames sampled evenly from a clip for motion and quality scores
+    pixel_hash: bool = True         # hash full-resolution pixels (exact dedupe); costs a full JPEG decode
 
 
 @dataclass

@@ -57,7 +57,9 @@ class ManifestRow:
     format: Optional[str] = None
     exif_orientation: Optional[int] = None
     bytes: Optional[int] = None
-    sha256: Optional[str] = None
+    sha256: Optional[str] = None            # of the file's bytes
+    pixel_sha256: Optional[str] = None      # of the decoded, oriented full-resolution RGB pixels (images)
+    phash: Optional[str] = None             # 64-bit perceptual hash (DCT pHash) as 16 hex digits; clips: keyframe
     fps: Optional[float] = None
     frame_count: Optional[int] = None
     duration_s: Optional[float] = None
@@ -96,6 +98,7 @@ _ARROW_TYPES = {
     "start_s": pa.float64(), "end_s": pa.float64(),
     "width": pa.int32(), "height": pa.int32(), "mode": pa.string(), "format": pa.string(),
     "exif_orientation": pa.int32(), "bytes": pa.int64(), "sha256": pa.string(),
+    "pixel_sha256": pa.string(), "phash": pa.string(),
     "fps": pa.float64(), "frame_count": pa.int64(), "duration_s": pa.float64(), "codec": pa.string(),
     "has_audio": pa.bool_(),
     "scores": pa.map_(pa.string(), pa.float64()), "keep": pa.bool_(),

@@ -15,6 +15,7 @@ from pipelines.curate import run_dir as rd
 from pipelines.curate.decide import decide, item_id, preview_relpath, score_sample
 from pipelines.filters import Filter, Sample
 from pipelines.media.image_decode import decode_image
+from pipelines.media.perceptual_hash import phash_hex
 from pipelines.media.previews import animated_webp, thumbnail_jpeg
 from pipelines.media.shots import clip_spans, content_changes, find_cuts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
@@ -35,10 +36,11 @@ def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
 
 
 def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: str) -> ManifestRow:
-    decoded = decode_image(rd.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels)
+    decoded = decode_image(rd.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
+                           pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(uri)
-    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p,
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash_hex(decoded.rgb),
                       scores=score_sample(filters, Sample("image", p["width"], p["height"], [decoded.rgb])))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
     return row
@@ -91,7 +93,8 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: 
     iid = item_id(uri, (start, end))
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
-                      **{k: probe[k] for k in _PROBE_KEYS}, scores=score_sample(filters, sample))
+                      **{k: probe[k] for k in _PROBE_KEYS}, phash=phash_hex(sample.keyframe),
+                      scores=score_sample(filters, sample))
     pv = cfg.previews
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
     row.preview_path = write_preview(run_dir, iid, ".webp",

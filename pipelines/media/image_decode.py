@@ -36,7 +36,17 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000) -> DecodedImage:
+def pixel_digest(im: Image.Image) -> str:
+    """sha256 of the decoded RGB pixels and their size: the same picture re-saved losslessly (PNG -> BMP, other
+    compression level, stripped metadata) gives the same digest."""
+    h = hashlib.sha256(f"{im.width}x{im.height}:RGB:".encode())
+    h.update(im.tobytes())
+    return h.hexdigest()
+
+
+def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000,
+                 pixel_hash: bool = True) -> DecodedImage:
+    """`pixel_hash` needs the full-resolution pixels; without it JPEGs decode scaled down in the DCT."""
     if not data:
         raise ValueError("empty file (0 bytes)")
     Image.MAX_IMAGE_PIXELS = max(max_pixels, 1)  # Pillow's own bomb check then agrees with ours
@@ -52,15 +62,16 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
         raise DecompressionBomb(f"{width}x{height} = {width * height} pixels exceeds max_image_pixels {max_pixels}")
     fmt, mode = im.format, im.mode
     orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
-    if fmt == "JPEG":
+    if fmt == "JPEG" and not pixel_hash:
         im.draft("RGB", (max_side, max_side))
     im.load()                       # raises on truncated or corrupt data
     im = _to_rgb(ImageOps.exif_transpose(im))
+    digest = pixel_digest(im) if pixel_hash else None
     if max(im.size) > max_side:
         scale = max_side / max(im.size)
         im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.BILINEAR)
     if orientation in _TRANSPOSED:
         width, height = height, width
     probe = {"width": width, "height": height, "mode": mode, "format": fmt, "exif_orientation": orientation,
-             "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+             "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "pixel_sha256": digest}
     return DecodedImage(probe=probe, rgb=np.asarray(im))
