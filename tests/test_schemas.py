@@ -75,3 +75,12 @@ def test_latent_codec_optional_fields_and_bad_input():
     assert back == ex and back.embedding is None and back.caption is None
     with pytest.raises(ValueError, match="bad magic"):
         decode_latent_example(b"nope" + bytes(20))
+
+
+def test_embedding_table_to_matrix():
+    from framesift.schemas import EMBEDDING_SCHEMA, EmbeddingRecord, embeddings_matrix
+    recs = [EmbeddingRecord(f"i{i}", "open_clip:tiny/untrained", True, np.full(5, i, np.float32)) for i in range(3)]
+    table = pa.Table.from_pylist([r.to_record() for r in recs], schema=EMBEDDING_SCHEMA)
+    ids, mat = embeddings_matrix(table)
+    assert ids == ["i0", "i1", "i2"] and mat.shape == (3, 5) and mat[2, 0] == 2
+    assert EmbeddingRecord.from_record(table.to_pylist()[1]).embedding.tolist() == [1.0] * 5

@@ -1,11 +1,12 @@
 """Records that cross component boundaries, each defined once: manifest row, dead letter, review decision,
 latent example."""
 from framesift.schemas.dead_letter import DeadLetter
+from framesift.schemas.embedding import EMBEDDING_SCHEMA, EmbeddingRecord, embeddings_matrix
 from framesift.schemas.latent import LatentExample, decode_latent_example, encode_latent_example
 from framesift.schemas.manifest import (MANIFEST_SCHEMA, MANIFEST_VERSION, ManifestRow, Rejection,
                                         check_manifest_schema, rows_to_table, table_to_rows)
 from framesift.schemas.review import DECISIONS, REVIEW_DECISION_SCHEMA, ReviewDecision
 
-__all__ = ["DeadLetter", "LatentExample", "decode_latent_example", "encode_latent_example", "MANIFEST_SCHEMA",
+__all__ = ["EMBEDDING_SCHEMA", "EmbeddingRecord", "embeddings_matrix", "DeadLetter", "LatentExample", "decode_latent_example", "encode_latent_example", "MANIFEST_SCHEMA",
            "MANIFEST_VERSION", "ManifestRow", "Rejection", "check_manifest_schema", "rows_to_table",
            "table_to_rows", "DECISIONS", "REVIEW_DECISION_SCHEMA", "ReviewDecision"]

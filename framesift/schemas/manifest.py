@@ -67,6 +67,9 @@ class ManifestRow:
     has_audio: Optional[bool] = None
     # decisions
     scores: dict[str, float] = field(default_factory=dict)
+    # which model produced the model-based scores, e.g. {"clip": "ViT-B-32/laion2b_s34b_b79k"}; "untrained" marks
+    # random weights (tests, offline demo) so such scores are never mistaken for real ones
+    models: dict[str, str] = field(default_factory=dict)
     keep: bool = True
     reject_reasons: list[Rejection] = field(default_factory=list)
     duplicate_group: Optional[str] = None
@@ -80,6 +83,7 @@ class ManifestRow:
         """The dict pyarrow / Beam's WriteToParquet take; maps become key/value lists."""
         rec = dataclasses.asdict(self)
         rec["scores"] = sorted(self.scores.items())
+        rec["models"] = sorted(self.models.items())
         rec["metadata"] = sorted(self.metadata.items())
         return rec
 
@@ -87,6 +91,7 @@ class ManifestRow:
     def from_record(cls, rec: dict[str, Any]) -> "ManifestRow":
         rec = dict(rec)
         rec["scores"] = dict(rec.get("scores") or [])
+        rec["models"] = dict(rec.get("models") or [])
         rec["metadata"] = dict(rec.get("metadata") or [])
         rec["reject_reasons"] = [Rejection(**r) for r in rec.get("reject_reasons") or []]
         return cls(**rec)
@@ -101,7 +106,8 @@ _ARROW_TYPES = {
     "pixel_sha256": pa.string(), "phash": pa.string(),
     "fps": pa.float64(), "frame_count": pa.int64(), "duration_s": pa.float64(), "codec": pa.string(),
     "has_audio": pa.bool_(),
-    "scores": pa.map_(pa.string(), pa.float64()), "keep": pa.bool_(),
+    "scores": pa.map_(pa.string(), pa.float64()), "models": pa.map_(pa.string(), pa.string()),
+    "keep": pa.bool_(),
     "reject_reasons": pa.list_(REJECTION_TYPE), "duplicate_group": pa.string(),
     "thumbnail_path": pa.string(), "preview_path": pa.string(), "caption": pa.string(),
     "metadata": pa.map_(pa.string(), pa.string()), "config_hash": pa.string(),
