@@ -32,6 +32,8 @@ COMMANDS = [
             "framesift.commands.demo_data"),
     Command("curate", "run the curation pipeline (Beam) from raw media to a manifest",
             "pipelines.curate.command", passthrough=True),
+    Command("rethreshold", "re-apply changed thresholds to a finished run, without recomputing scores",
+            "pipelines.curate.rethreshold"),
     Command("demo", "build the demo corpus and run every stage on it", "framesift.commands.demo",
             passthrough=True),
     Command("config", "print a job's resolved config (after --config and --set)", "framesift.commands.show_config"),

@@ -166,3 +166,26 @@ def test_dataflow_job_builds_offline(monkeypatch):
     for step in ("Ingest/Match", "CurateImages/Analyze", "CurateVideos/Split", "CurateVideos/Analyze",
                  "Write/Manifest", "Write/DeadLetters"):
         assert any(n.startswith(step) for n in names), step
+
+
+def test_rethreshold_changes_decisions_without_decoding(run, tmp_path, monkeypatch):
+    import shutil
+    from pipelines.curate import item_work
+    from pipelines.curate.rethreshold import rethreshold
+    _, out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = {r["item_id"]: r for r in read_manifest(str(copy)).to_pylist()}
+    # any decode would fail loudly: rethreshold must work from recorded scores alone
+    monkeypatch.setattr(item_work, "decode_image", None)
+    report = rethreshold(str(copy), ["filters.sharpness.min=1000", "filters.resolution.min_side=16"])
+    after = {r["item_id"]: r for r in read_manifest(str(copy)).to_pylist()}
+    assert set(after) == set(before)
+    for iid, row in after.items():
+        assert dict(row["scores"]) == dict(before[iid]["scores"])
+        assert "too_blurry" in [r["reason"] for r in row["reject_reasons"]]
+        assert "too_small" not in [r["reason"] for r in row["reject_reasons"]]
+    assert report["items"]["kept"] == 0
+    assert report["rethreshold"]["rows_changed"] > 0
+    assert "min: 1000" in (copy / "config.yaml").read_text()
+    assert report["config_hash"] == after[next(iter(after))]["config_hash"] != before[next(iter(before))]["config_hash"]
