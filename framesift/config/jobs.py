@@ -48,12 +48,34 @@ class OutputConfig:
 
 
 @dataclass
+class ScoringConfig:
+    """Model-based scores (pipelines/scoring): open_clip embeddings through Beam's RunInference, heads on them."""
+    enabled: bool = False
+    clip_model: str = "ViT-B-32"        # open_clip architecture (open_clip.list_models())
+    # a pretrained tag already in the local cache (e.g. laion2b_s34b_b79k), a local or gs:// checkpoint file, or
+    # "untrained" (random weights, fixed seed: tests and the offline demo; marked ".../untrained" in the manifest)
+    pretrained: str = "untrained"
+    model_config_dir: Optional[str] = None  # extra open_clip architecture JSONs (open_clip.add_model_config)
+    cache_dir: Optional[str] = None     # where tagged weights are cached (default: Hugging Face / open_clip caches)
+    device: Literal["cpu", "cuda"] = "cpu"
+    batch_size: int = 16
+    image_size: int = 224               # keyframes are shrunk to this shorter side before they travel to the model
+    share_model_across_processes: bool = False  # one model per machine (GPU memory); off on CPU: calls get proxied
+    aesthetic_head: Optional[str] = None    # LAION improved-aesthetic-predictor .pth (ViT-L-14), or "untrained"
+    aesthetic_format: Literal["laion_mlp", "linear"] = "laion_mlp"
+    nsfw_head: Optional[str] = None         # a head on the same embeddings; sigmoid turns its logit into a probability
+    nsfw_format: Literal["laion_mlp", "linear"] = "linear"
+    nsfw_activation: Literal["none", "sigmoid"] = "sigmoid"
+
+
+@dataclass
 class CurateConfig:
     """`framesift curate --input D/media --output runs/x --config configs/curate.yaml`"""
     ingest: IngestConfig = field(default_factory=IngestConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     shots: ShotsConfig = field(default_factory=ShotsConfig)
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
     previews: PreviewConfig = field(default_factory=PreviewConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
