@@ -5,8 +5,10 @@ from framesift.schemas.embedding import EMBEDDING_SCHEMA, EmbeddingRecord, embed
 from framesift.schemas.latent import LatentExample, decode_latent_example, encode_latent_example
 from framesift.schemas.manifest import (MANIFEST_SCHEMA, MANIFEST_VERSION, ManifestRow, Rejection,
                                         check_manifest_schema, rows_to_table, table_to_rows)
-from framesift.schemas.review import DECISIONS, REVIEW_DECISION_SCHEMA, ReviewDecision
+from framesift.schemas.review import (AUDIT_SCHEMA, DECISIONS, PROVENANCE_SCHEMA, REPRESENTATIVE_SCHEMA,
+                                      REVIEW_DECISION_SCHEMA, AuditEntry, RepresentativeChoice, ReviewDecision)
 
 __all__ = ["EMBEDDING_SCHEMA", "EmbeddingRecord", "embeddings_matrix", "DeadLetter", "LatentExample", "decode_latent_example", "encode_latent_example", "MANIFEST_SCHEMA",
            "MANIFEST_VERSION", "ManifestRow", "Rejection", "check_manifest_schema", "rows_to_table",
-           "table_to_rows", "DECISIONS", "REVIEW_DECISION_SCHEMA", "ReviewDecision"]
+           "table_to_rows", "DECISIONS", "REVIEW_DECISION_SCHEMA", "ReviewDecision", "AUDIT_SCHEMA", "AuditEntry",
+           "PROVENANCE_SCHEMA", "REPRESENTATIVE_SCHEMA", "RepresentativeChoice"]
