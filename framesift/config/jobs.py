@@ -88,7 +88,10 @@ class ReviewConfig:
     port: int = 8501
     page_size: int = 48
     reviewer: Optional[str] = None
-    export_policy: Literal["pipeline_then_human", "human_only"] = "pipeline_then_human"
+    export_policy: Literal["pipeline_then_human", "pipeline_then_human_strict", "human_only"] = "pipeline_then_human"
+    media_roots: list[str] = field(default_factory=list)   # where originals may be shown from (the run dir always)
+    reject_reasons: list[str] = field(default_factory=lambda: [
+        "low_quality", "blurry", "bad_exposure", "duplicate", "off_topic", "watermark_or_text", "unsafe", "other"])
 
 
 @dataclass
