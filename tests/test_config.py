@@ -16,7 +16,7 @@ def test_every_job_has_a_config_file_that_loads(job):
 
 def test_curate_file_matches_typed_defaults_except_filters():
     cfg = load_config("curate")
-    assert cfg.filters["sharpness"]["min"] == 0.005
+    assert cfg.filters["sharpness"]["min"] == 0.06
     assert cfg.shots.max_clip_s == 10.0
 
 
