@@ -70,7 +70,7 @@ def test_curate_images_transform_rows_and_dead_letters(corpus, tmp_path):
         assert_that(rows | beam.Map(lambda r: (os.path.basename(r["source_uri"]), r["keep"], r["caption"],
                                                [x["reason"] for x in r["reject_reasons"]])),
                     equal_to([("astronaut.jpg", True, "an astronaut", []),
-                              ("blurred.jpg", False, None, ["too_blurry"])]), label="rows")
+                              ("blurred.jpg", False, None, ["too_blurry", "soft_or_upscaled"])]), label="rows")
         assert_that(dead | beam.Map(lambda s: (os.path.basename(json.loads(s)["uri"]), json.loads(s)["stage"],
                                                json.loads(s)["error_type"], json.loads(s)["message"])),
                     equal_to([("zero.jpg", "analyze_image", "ValueError", "empty file (0 bytes)")]), label="dead")
@@ -109,7 +109,8 @@ def test_manifest_decisions_and_clips(run):
     assert rows["astronaut.jpgNone"]["keep"] and rows["astronaut.jpgNone"]["caption"] == "an astronaut"
     assert dict(rows["astronaut.jpgNone"]["metadata"]) == {"label": "person"}
     assert [r["reason"] for r in rows["tiny.jpgNone"]["reject_reasons"]] == ["too_small"]
-    assert [r["reason"] for r in rows["blurred.jpgNone"]["reject_reasons"]] == ["too_blurry"]
+    assert [r["reason"] for r in rows["blurred.jpgNone"]["reject_reasons"]] == ["too_blurry", "soft_or_upscaled"]
+    assert len(rows["astronaut.jpgNone"]["spectral_profile"]) == 32
     # the two-shot video was split at its hard cut
     assert (rows["two_shots.mp40"]["start_frame"], rows["two_shots.mp40"]["end_frame"]) == (0, 30)
     assert (rows["two_shots.mp41"]["start_frame"], rows["two_shots.mp41"]["end_frame"]) == (30, 60)

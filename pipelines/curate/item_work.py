@@ -14,6 +14,7 @@ from framesift.schemas import ManifestRow
 from pipelines.curate import run_dir as rd
 from pipelines.curate.decide import decide, item_id, preview_relpath, score_sample
 from pipelines.filters import Filter, Sample
+from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import phash_hex
 from pipelines.media.previews import animated_webp, thumbnail_jpeg
@@ -40,8 +41,9 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: s
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(uri)
+    sample = Sample("image", p["width"], p["height"], [decoded.rgb], detail=decoded.detail)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash_hex(decoded.rgb),
-                      scores=score_sample(filters, Sample("image", p["width"], p["height"], [decoded.rgb])))
+                      spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
     return row
 
@@ -94,7 +96,7 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: 
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
                       **{k: probe[k] for k in _PROBE_KEYS}, phash=phash_hex(sample.keyframe),
-                      scores=score_sample(filters, sample))
+                      spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     pv = cfg.previews
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
     row.preview_path = write_preview(run_dir, iid, ".webp",

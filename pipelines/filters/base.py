@@ -24,6 +24,9 @@ class Sample:
     frames: list[np.ndarray]        # RGB uint8 (H, W, 3); one for an image, consecutive frames for a clip
     fps: Optional[float] = None
     duration_s: Optional[float] = None
+    # images: an unscaled centre crop of the decoded picture, for frequency analysis (spectral), which the
+    # analysis-size frame cannot support: downscaling hides upscaling
+    detail: Optional[np.ndarray] = None
 
     @property
     def keyframe(self) -> np.ndarray:

@@ -9,12 +9,14 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = {5, 6, 7, 8}          # EXIF orientations that swap width and height
+DETAIL_SIDE = 256                   # unscaled centre crop kept for frequency analysis (pipelines/media/spectrum.py)
 
 
 class DecompressionBomb(ValueError):
@@ -25,6 +27,7 @@ class DecompressionBomb(ValueError):
 class DecodedImage:
     probe: dict                     # ManifestRow probe fields
     rgb: np.ndarray                 # (H, W, 3) uint8, orientation applied, longer side <= max_side
+    detail: Optional[np.ndarray] = None     # unscaled centre crop (<= DETAIL_SIDE square) of the decoded pixels
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -67,6 +70,9 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
     im.load()                       # raises on truncated or corrupt data
     im = _to_rgb(ImageOps.exif_transpose(im))
     digest = pixel_digest(im) if pixel_hash else None
+    cw, ch = min(im.width, DETAIL_SIDE), min(im.height, DETAIL_SIDE)
+    left, top = (im.width - cw) // 2, (im.height - ch) // 2
+    detail = np.asarray(im.crop((left, top, left + cw, top + ch)))      # before the resize: decoded-size pixels
     if max(im.size) > max_side:
         scale = max_side / max(im.size)
         im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.BILINEAR)
@@ -74,4 +80,4 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
         width, height = height, width
     probe = {"width": width, "height": height, "mode": mode, "format": fmt, "exif_orientation": orientation,
              "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "pixel_sha256": digest}
-    return DecodedImage(probe=probe, rgb=np.asarray(im))
+    return DecodedImage(probe=probe, rgb=np.asarray(im), detail=detail)
