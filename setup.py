@@ -13,9 +13,10 @@ EXTRAS = {
     "model": ["jax>=0.6", "flax>=0.10", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
               "array-record>=0.8", "tensorflow-datasets>=4.9"],
     "dev": ["pytest>=8"],
+    # rapidocr-onnxruntime's dependencies minus opencv-python (the headless build stands in for it); rapidocr itself
+    # is installed separately with --no-deps, since its opencv-python requirement clashes with the headless build
+    "ocr": ["onnxruntime>=1.17", "pyclipper>=1.2", "shapely>=2.0", "six>=1.15", "tqdm"],
 }
-# "ocr" (rapidocr-onnxruntime) is installed separately with --no-deps: it requires opencv-python, which clashes
-# with the headless build used here (see README).
 EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("pipelines", "dev") for req in reqs})
 
 setup(
