@@ -190,3 +190,10 @@ def test_rethreshold_changes_decisions_without_decoding(run, tmp_path, monkeypat
     assert report["rethreshold"]["rows_changed"] > 0
     assert "min: 1000" in (copy / "config.yaml").read_text()
     assert report["config_hash"] == after[next(iter(after))]["config_hash"] != before[next(iter(before))]["config_hash"]
+
+
+def test_metrics_count_dead_letters_per_error_type(run):
+    _, _, report = run
+    metrics = report["metrics"]
+    for error_type, n in report["dead_letter"]["inputs_by_error_type"].items():
+        assert metrics[f"dead_letter_{error_type}"] == n

@@ -31,6 +31,7 @@ def _dead_letter(stage: str, config_hash: str):
         if isinstance(element, dict) and "clip_index" in element:
             record.detail = f"clip {element['clip_index']} frames [{element['start_frame']}, {element['end_frame']})"
         Metrics.counter(NAMESPACE, f"dead_letter_{stage}").inc()
+        Metrics.counter(NAMESPACE, f"dead_letter_{record.error_type}").inc()
         return record.to_json()
     return convert
 
@@ -72,12 +73,16 @@ class RouteByExtension(beam.PTransform):
             ext = os.path.splitext(uri)[1].lower().lstrip(".")
             return 0 if ext in images else 1 if ext in videos else 2
         img, vid, other = uris | "Route" >> beam.Partition(route, 3)
-        config_hash = self.config_hash
-        unsupported = other | "Unsupported" >> beam.Map(lambda uri: DeadLetter(
-            uri=uri, stage="ingest", error_type="UnsupportedFormat",
-            message=f"extension '{os.path.splitext(uri)[1]}' is not a configured image or video extension",
-            config_hash=config_hash).to_json())
+        unsupported = other | "Unsupported" >> beam.Map(_unsupported, self.config_hash)
         return img, vid, unsupported
+
+
+def _unsupported(uri: str, config_hash: str) -> str:
+    Metrics.counter(NAMESPACE, "dead_letter_ingest").inc()
+    Metrics.counter(NAMESPACE, "dead_letter_UnsupportedFormat").inc()
+    return DeadLetter(uri=uri, stage="ingest", error_type="UnsupportedFormat",
+                      message=f"extension '{os.path.splitext(uri)[1]}' is not a configured image or video extension",
+                      config_hash=config_hash).to_json()
 
 
 class LoadSidecars(beam.PTransform):
