@@ -37,6 +37,10 @@ COMMANDS = [
     Command("demo", "build the demo corpus and run every stage on it", "framesift.commands.demo",
             passthrough=True),
     Command("config", "print a job's resolved config (after --config and --set)", "framesift.commands.show_config"),
+    Command("review", "review a run in the browser (Streamlit UI): decisions, duplicates, stats, feedback",
+            "framesift.commands.review"),
+    Command("export", "write the approved set (pipeline + review decisions) with provenance",
+            "framesift.commands.export"),
 ]
 
 

@@ -1,0 +1,194 @@
+"""Turn review decisions back into better filters.
+
+1. Threshold agreement: for every configured check, the threshold on its score that best agrees with reviewers
+   (approve = should pass, reject = should fail), measured on the labelled items that every *other* check passes
+   (so an item rejected for darkness does not drag the sharpness threshold around). Written as `--set` arguments
+   for `framesift rethreshold RUN_DIR $(cat RUN_DIR/feedback/suggested_thresholds.txt)`.
+2. Preference model: a logistic regression on the scores (and on the embeddings, when RUN/embeddings/*.parquet
+   exists), fitted on approve/reject, written as a new score per item (RUN/feedback/preference_scores.parquet),
+   which the queue can then sort and filter by (`preference`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from curation_ui.manifest_index import PREFERENCE_FILE, PREFERENCE_KEY, SCORE_PREFIX
+from curation_ui.store import DecisionStore, now_iso
+from curation_ui.thresholds import Threshold
+
+FEEDBACK_DIR = "feedback"
+LABELS = {"approve": 1, "reject": 0}
+
+
+@dataclass
+class Suggestion:
+    score_key: str
+    set_key: str
+    op: str
+    current: float
+    suggested: Optional[float]      # None: too few usable labels
+    n: int                          # labelled items this check was judged on
+    approved: int
+    current_accuracy: Optional[float] = None
+    current_f1: Optional[float] = None
+    suggested_accuracy: Optional[float] = None
+    suggested_f1: Optional[float] = None
+
+    @property
+    def improves(self) -> bool:
+        return self.suggested is not None and self.suggested_f1 is not None and \
+            (self.suggested_f1, self.suggested_accuracy) > (self.current_f1, self.current_accuracy)
+
+    @property
+    def set_arg(self) -> str:
+        return f"--set {self.set_key}={self.suggested!r}"
+
+
+def _metrics(passes: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    tp = int((passes & (y == 1)).sum())
+    fp = int((passes & (y == 0)).sum())
+    fn = int((~passes & (y == 1)).sum())
+    acc = float((passes == (y == 1)).mean())
+    return acc, (2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
+
+
+def best_threshold(x: np.ndarray, y: np.ndarray, op: str, current: float) -> tuple[float, float, float]:
+    """(threshold, accuracy, F1) maximising F1, then accuracy, then closeness to `current`; x has no NaN."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    n, pos = len(xs), int(ys.sum())
+    # cut k: the k smallest values on one side. "min" passes xs[k:], "max" passes xs[:k]
+    pos_below = np.concatenate([[0], np.cumsum(ys)])
+    ks = np.concatenate([[0], np.nonzero(np.diff(xs))[0] + 1, [n]])      # only between distinct values
+    if op == "min":
+        tp, passed = pos - pos_below[ks], n - ks
+    else:
+        tp, passed = pos_below[ks], ks
+    fp, fn = passed - tp, pos - tp
+    tn = n - passed - fn
+    acc = (tp + tn) / n
+    denom = 2 * tp + fp + fn
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 1.0)
+    lo = np.where(ks > 0, xs[np.maximum(ks - 1, 0)], -np.inf)     # the open interval of equivalent thresholds
+    hi = np.where(ks < n, xs[np.minimum(ks, n - 1)], np.inf)
+    margin = 0.01 * max(abs(xs[-1] - xs[0]), 1e-9)
+    cand = np.where(np.isinf(lo), xs[0] - margin, np.where(np.isinf(hi), xs[-1] + margin, (lo + hi) / 2))
+    # any threshold in an interval gives the same split: prefer the current one when it is in a best interval,
+    # so no change is suggested for nothing
+    with np.errstate(invalid="ignore"):
+        inside = (lo < current) & (current <= hi) if op == "min" else (lo <= current) & (current < hi)
+    score = np.lexsort((-np.where(inside, 0.0, np.abs(cand - current)), acc, f1))[-1]
+    best = current if inside[score] else _round_within(float(cand[score]), lo[score], hi[score], op)
+    return best, float(acc[score]), float(f1[score])
+
+
+def _round_within(value: float, lo: float, hi: float, op: str) -> float:
+    """The shortest decimal that still gives the same split, so `--set` lines stay readable."""
+    for digits in range(1, 16):
+        v = float(f"{value:.{digits}g}")
+        if (lo < v <= hi) if op == "min" else (lo <= v < hi):
+            return v
+    return value
+
+
+def suggest_thresholds(scores: dict[str, np.ndarray], y: np.ndarray, thresholds: list[Threshold],
+                       min_labels: int = 6) -> list[Suggestion]:
+    """scores: score key -> values for the labelled items (NaN where missing); y: 1 approve, 0 reject."""
+    out = []
+    for t in thresholds:
+        x = scores.get(t.score_key)
+        if x is None:
+            continue
+        others = np.ones(len(y), bool)
+        for o in thresholds:
+            if o is not t and o.score_key in scores:
+                others &= o.passes(scores[o.score_key])
+        mask = others & ~np.isnan(x)
+        xm, ym = x[mask], y[mask]
+        s = Suggestion(t.score_key, t.set_key, t.op, t.value, None, int(mask.sum()), int(ym.sum()))
+        if len(ym) >= min_labels and 0 < ym.sum() < len(ym):
+            s.current_accuracy, s.current_f1 = _metrics(t.passes(xm), ym)
+            s.suggested, s.suggested_accuracy, s.suggested_f1 = best_threshold(xm, ym, t.op, t.value)
+        out.append(s)
+    return out
+
+
+def labelled(store: DecisionStore) -> dict[str, int]:
+    table = store.decisions_table()
+    return {i: LABELS[d] for i, d in zip(table.column("item_id").to_pylist(), table.column("decision").to_pylist())
+            if d in LABELS}
+
+
+def embeddings_dataset(run_dir: str) -> Optional[ds.Dataset]:
+    folder = os.path.join(run_dir, "embeddings")
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet")) \
+        if os.path.isdir(folder) else []
+    return ds.dataset(files, format="parquet") if files else None
+
+
+def _embedding_rows(dataset: ds.Dataset, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix aligned with ids, NaN rows where an item has no embedding; has-embedding mask)."""
+    from framesift.schemas import embeddings_matrix
+    t = dataset.to_table(columns=["item_id", "embedding"], filter=ds.field("item_id").isin(pa.array(ids)))
+    got, mat = embeddings_matrix(t)
+    where = {i: k for k, i in enumerate(got)}
+    dim = mat.shape[1] if mat.size else 0
+    out = np.full((len(ids), dim), np.nan, np.float32)
+    has = np.array([i in where for i in ids])
+    if dim:
+        out[has] = mat[[where[i] for i in ids if i in where]]
+    return out, has
+
+
+def _write_parquet(path: str, table: pa.Table) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Threshold],
+                 min_labels: int = 6) -> dict:
+    """Fit, score every item, suggest thresholds; write RUN/feedback/*; return the summary (also feedback.json)."""
+    from curation_ui.preference import fit_preference, score_all
+    labels = labelled(store)
+    ids = list(labels)
+    keys = [k for k in query.score_keys if k != PREFERENCE_KEY]
+    table = query.table(["item_id"] + [SCORE_PREFIX + k for k in keys], include_ids=ids)
+    found = table.column("item_id").to_pylist()
+    y = np.array([labels[i] for i in found], int)
+    scores = {k: table.column(SCORE_PREFIX + k).to_numpy(zero_copy_only=False).astype(float)
+              if SCORE_PREFIX + k in table.column_names else np.full(len(found), np.nan) for k in keys}
+    summary = {"fitted_at": now_iso(), "labelled": len(found), "approved": int(y.sum()),
+               "suggestions": [], "preference": None}
+    suggestions = suggest_thresholds(scores, y, thresholds, min_labels)
+    summary["suggestions"] = [asdict(s) | {"improves": s.improves} for s in suggestions]
+    folder = os.path.join(run_dir, FEEDBACK_DIR)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "suggested_thresholds.txt"), "w") as f:
+        f.write("".join(s.set_arg + "\n" for s in suggestions if s.improves))
+    emb = embeddings_dataset(run_dir)
+    model = fit_preference(scores, y, keys, _embedding_rows(emb, found) if emb is not None else None, min_labels)
+    if model is not None:
+        _write_parquet(os.path.join(run_dir, PREFERENCE_FILE), score_all(model, query, keys, emb))
+        summary["preference"] = model.summary()
+    with open(os.path.join(folder, "feedback.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    return summary
+
+
+def load_summary(run_dir: str) -> Optional[dict]:
+    path = os.path.join(run_dir, FEEDBACK_DIR, "feedback.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)

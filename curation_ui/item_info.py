@@ -1,0 +1,47 @@
+"""What the Item page tabulates about one manifest row: every score against its threshold(s), the probe facts."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from curation_ui.thresholds import Threshold, by_score
+from framesift.schemas import ManifestRow
+
+_SKIP = {"scores", "reject_reasons", "metadata", "models", "spectral_profile", "caption"}
+
+
+def score_table(row: ManifestRow, thresholds: list[Threshold]) -> list[dict]:
+    """One line per score: value, the rule(s) it is held to, and whether it passes them now."""
+    rules = by_score(thresholds)
+    out = []
+    for key in sorted(set(row.scores) | set(rules)):
+        value = row.scores.get(key)
+        checks = [t for t in rules.get(key, []) if row.media_type in t.media_types]
+        passes = [bool(t.passes(np.array([np.nan if value is None else value]))[0]) for t in checks]
+        out.append({"score": key, "value": value,
+                    "passes": (all(passes) if checks else None) if value is not None else None,
+                    "rule": "; ".join(t.describe() for t in checks) or "(recorded only)",
+                    "model": row.models.get(key, "") if row.models else ""})
+    return out
+
+
+def probe_fields(row: ManifestRow) -> list[dict]:
+    out = []
+    for f in dataclasses.fields(row):
+        value = getattr(row, f.name)
+        if f.name not in _SKIP and value not in (None, ""):
+            out.append({"field": f.name, "value": str(value)})
+    for k, v in sorted((row.metadata or {}).items()):
+        out.append({"field": f"metadata.{k}", "value": str(v)})
+    return out
+
+
+def profile_series(row: ManifestRow) -> dict[str, list[float]] | None:
+    """The manifest's spectral profile (linear bins DC..Nyquist, summing to 1) as log10 power per frequency."""
+    prof = row.spectral_profile
+    if not prof:
+        return None
+    p = np.asarray(prof, dtype=float)
+    freq = (np.arange(len(p)) + 0.5) / len(p) * 0.5
+    return {"frequency": freq[1:].tolist(), "log10_power": np.log10(p[1:] + 1e-12).tolist()}

@@ -1,0 +1,205 @@
+"""A flat, columnar index of the manifest, so the review UI can filter and sort a million rows in well under a
+second without ever holding the manifest in memory.
+
+The manifest keeps scores in a map column and reasons in a list of structs; neither can be filtered by a pyarrow
+(or DuckDB) predicate without decoding every row (about 1 s per million rows for `scores` alone). The index is
+built once by streaming the manifest record batch by record batch: one float column per score key
+(`score:<key>`), reasons as one delimited string (`|sharpness:too_blurry|exposure:too_dark|`), and the few small
+columns the queue grid shows. It is written as Arrow IPC fragments under RUN/.review_index/<fingerprint>/, where
+the fingerprint covers the manifest files' names, sizes and mtimes (so `framesift rethreshold` or a new dedupe
+pass rebuilds it) and the feedback scores file, whose `preference` score joins the index as `score:preference`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from framesift.schemas import MANIFEST_SCHEMA, MANIFEST_VERSION
+
+INDEX_VERSION = 3
+INDEX_DIR = ".review_index"
+SCORE_PREFIX = "score:"
+PREFERENCE_FILE = os.path.join("feedback", "preference_scores.parquet")
+PREFERENCE_KEY = "preference"
+_READ_COLUMNS = ["item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
+                 "preview_path", "caption", "scores", "reject_reasons"]
+BASE_FIELDS = [pa.field("row", pa.int64()), pa.field("shard", pa.int32()), pa.field("shard_row", pa.int64()),
+               pa.field("item_id", pa.string()), pa.field("source_uri", pa.string()),
+               pa.field("media_type", pa.string()), pa.field("keep", pa.bool_()),
+               pa.field("duplicate_group", pa.string()), pa.field("thumbnail_path", pa.string()),
+               pa.field("preview_path", pa.string()), pa.field("caption", pa.string()),
+               pa.field("reasons", pa.string()), pa.field("dedupe_rejected", pa.bool_())]
+
+
+def manifest_files(run_dir: str) -> list[str]:
+    folder = os.path.join(run_dir, "manifest")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{run_dir} has no manifest/ folder: not a framesift curate run")
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".parquet"))
+
+
+def check_readable(schema: pa.Schema, needed=tuple(_READ_COLUMNS)) -> None:
+    """The manifest version must match; columns added to the schema since a run was written may be absent."""
+    version = (schema.metadata or {}).get(b"framesift.manifest.version")
+    if version is None or int(version) != MANIFEST_VERSION:
+        raise ValueError(f"manifest version {version!r} is not supported (this framesift reads {MANIFEST_VERSION})")
+    missing = set(needed) - set(schema.names)
+    if missing:
+        raise ValueError(f"manifest lacks columns: {sorted(missing)}")
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """A manifest table with exactly MANIFEST_SCHEMA: nullable columns it lacks are added as nulls."""
+    check_readable(table.schema, [f.name for f in MANIFEST_SCHEMA if not f.nullable])
+    cols = [table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in MANIFEST_SCHEMA]
+    return pa.Table.from_arrays(cols, names=MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA)
+
+
+def fingerprint(run_dir: str) -> str:
+    h = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+    pref = os.path.join(run_dir, PREFERENCE_FILE)
+    for path in manifest_files(run_dir) + ([pref] if os.path.exists(pref) else []):
+        st = os.stat(path)
+        h.update(f"{os.path.relpath(path, run_dir)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:16]
+
+
+def _reason_strings(reasons: pa.Array, counts: Counter) -> pa.Array:
+    """list<struct> -> '|name:reason|name:reason|' per row ('' when none); counts each reason code."""
+    flat = pc.list_flatten(reasons)
+    if len(flat) == 0:
+        return pa.array([""] * len(reasons), pa.string())
+    parents = pc.list_parent_indices(reasons).to_numpy()
+    codes = pc.binary_join_element_wise(flat.field("name"), flat.field("reason"), ":").to_pylist()
+    out = [[] for _ in range(len(reasons))]
+    for p, c in zip(parents, codes):
+        out[p].append(c)
+    counts.update(codes)
+    return pa.array([f"|{'|'.join(r)}|" if r else "" for r in out], pa.string())
+
+
+def _dedupe_flags(reasons: pa.Array) -> pa.Array:
+    flat = pc.list_flatten(reasons)
+    flags = np.zeros(len(reasons), bool)
+    if len(flat):
+        parents = pc.list_parent_indices(reasons).to_numpy()
+        flags[parents[pc.equal(flat.field("stage"), "dedupe").to_numpy(zero_copy_only=False)]] = True
+    return pa.array(flags)
+
+
+def _score_columns(scores: pa.Array) -> dict[str, pa.Array]:
+    # as list<struct>, so that list kernels apply (and slicing is respected, unlike MapArray.keys)
+    as_list = scores.cast(pa.list_(pa.struct([pa.field("key", pa.string(), nullable=False),
+                                              pa.field("value", scores.type.item_type)])))
+    flat = pc.list_flatten(as_list)
+    keys, items = flat.field("key"), flat.field("value")
+    parents = pc.list_parent_indices(as_list)
+    out = {}
+    for key in pc.unique(keys).to_pylist():
+        sel = pc.equal(keys, key)
+        rows = pc.filter(parents, sel).to_numpy()
+        vals = pc.filter(items, sel).to_numpy(zero_copy_only=False)
+        col = np.full(len(scores), np.nan)
+        col[rows] = vals
+        out[SCORE_PREFIX + key] = pa.array(col, mask=np.isnan(col))
+    return out
+
+
+def _index_batch(batch: pa.RecordBatch, start: int, shard: int, shard_start: int,
+                 preference: pa.Table | None, reason_counts: Counter) -> pa.Table:
+    n = batch.num_rows
+    caption = batch.column("caption")
+    cols = {
+        "row": pa.array(np.arange(start, start + n, dtype=np.int64)),
+        "shard": pa.array(np.full(n, shard, np.int32)),
+        "shard_row": pa.array(np.arange(shard_start, shard_start + n, dtype=np.int64)),
+        **{name: batch.column(name) for name in ("item_id", "source_uri", "media_type", "keep", "duplicate_group",
+                                                 "thumbnail_path", "preview_path")},
+        "caption": pc.utf8_slice_codeunits(caption, 0, 300),
+        "reasons": _reason_strings(batch.column("reject_reasons"), reason_counts),
+        "dedupe_rejected": _dedupe_flags(batch.column("reject_reasons")),
+    }
+    cols.update(_score_columns(batch.column("scores")))
+    if preference is not None:
+        same_order = preference.num_rows >= start + n and \
+            preference.column("item_id").slice(start, n).equals(pa.chunked_array([batch.column("item_id")]))
+        if same_order:      # feedback writes scores in index order: no hash join needed
+            cols[SCORE_PREFIX + PREFERENCE_KEY] = preference.column("preference_score").slice(start, n)
+        else:
+            pos = pc.index_in(batch.column("item_id"), preference.column("item_id"))
+            cols[SCORE_PREFIX + PREFERENCE_KEY] = pc.take(preference.column("preference_score"), pos)
+    return pa.table(cols)
+
+
+def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
+    """Stream the manifest into Arrow IPC fragments under out_dir; returns (and writes) the index metadata."""
+    files = manifest_files(run_dir)
+    pref_path = os.path.join(run_dir, PREFERENCE_FILE)
+    preference = pq.read_table(pref_path, columns=["item_id", "preference_score"]) \
+        if os.path.exists(pref_path) else None
+    os.makedirs(out_dir, exist_ok=True)
+    row, frag, score_keys, fragments, reasons, groups = 0, 0, set(), [], Counter(), set()
+    for shard, path in enumerate(files):
+        pf = pq.ParquetFile(path)
+        check_readable(pf.schema_arrow)
+        shard_row = 0
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=_READ_COLUMNS):
+            table = _index_batch(batch, row, shard, shard_row, preference, reasons)
+            groups.update(pc.unique(table.column("duplicate_group").drop_null()).to_pylist())
+            name = f"frag-{frag:06d}.arrow"
+            with pa.OSFile(os.path.join(out_dir, name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+            score_keys.update(c[len(SCORE_PREFIX):] for c in table.column_names if c.startswith(SCORE_PREFIX))
+            fragments.append(name)
+            row += batch.num_rows
+            shard_row += batch.num_rows
+            frag += 1
+    meta = {"version": INDEX_VERSION, "rows": row, "fragments": fragments, "score_keys": sorted(score_keys),
+            "manifest_files": [os.path.relpath(p, run_dir) for p in files], "reason_counts": dict(reasons),
+            "groups": len(groups), "has_preference": preference is not None}
+    with open(os.path.join(out_dir, "meta.json"), "w") as f:
+        json.dump(meta, f)
+    return meta
+
+
+def _index_root(run_dir: str) -> str:
+    root = os.path.join(run_dir, INDEX_DIR)
+    try:
+        os.makedirs(root, exist_ok=True)
+        probe = os.path.join(root, f".probe-{uuid.uuid4().hex[:6]}")
+        open(probe, "w").close()
+        os.remove(probe)
+        return root
+    except OSError:     # a read-only run directory: keep the index in the temp dir instead
+        key = hashlib.sha256(os.path.abspath(run_dir).encode()).hexdigest()[:12]
+        return os.path.join(tempfile.gettempdir(), "framesift-review-index", key)
+
+
+def ensure_index(run_dir: str) -> tuple[str, dict]:
+    """The current index folder and its metadata, building it (atomically, by rename) when the run changed."""
+    root = _index_root(run_dir)
+    target = os.path.join(root, fingerprint(run_dir))
+    meta_path = os.path.join(target, "meta.json")
+    if not os.path.exists(meta_path):
+        tmp = os.path.join(root, f"tmp-{uuid.uuid4().hex[:8]}")
+        build_index(run_dir, tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:             # another process built it first
+            shutil.rmtree(tmp, ignore_errors=True)
+        for name in os.listdir(root):
+            if name != os.path.basename(target) and not name.startswith("tmp-"):
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    with open(meta_path) as f:
+        return target, json.load(f)

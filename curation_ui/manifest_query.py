@@ -1,0 +1,179 @@
+"""Paged, filtered, sorted access to a run's manifest through the flat index (manifest_index.py).
+
+Every query is a pyarrow dataset scan with the filter pushed into the scan and only the columns it needs
+projected: a page of the queue reads the filter and sort columns, sorts the matching row numbers, and then takes
+just the page's rows. Full manifest rows (the Item page) are read from the one Parquet row group that holds them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from curation_ui.manifest_index import SCORE_PREFIX, conform, ensure_index
+from framesift.schemas import ManifestRow, table_to_rows
+
+CARD_COLUMNS = ["row", "item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
+                "preview_path", "caption", "reasons", "dedupe_rejected"]
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the reviewer asked for. Review state is not here: it lives in the store, and arrives as id sets."""
+    keep: Optional[bool] = None                     # None: kept and rejected
+    media_type: Optional[str] = None
+    reasons: tuple[str, ...] = ()                   # "filter:reason" codes; an item matches if it has any
+    score_ranges: tuple[tuple[str, Optional[float], Optional[float]], ...] = ()   # (key, lo, hi), inclusive
+    duplicate_group: Optional[str] = None           # a group id, or "*" for any group
+    sort_by: Optional[str] = None                   # a score key; None: manifest order
+    descending: bool = False
+
+
+@dataclass
+class Page:
+    total: int
+    rows: list[dict] = field(default_factory=list)
+
+
+class ManifestQuery:
+    def __init__(self, run_dir: str):
+        self.run_dir = run_dir
+        self.index_dir, self.meta = ensure_index(run_dir)
+        paths = [os.path.join(self.index_dir, f) for f in self.meta["fragments"]]
+        schemas = [pa.ipc.open_file(p).schema for p in paths]
+        self.schema = pa.unify_schemas(schemas) if schemas else pa.schema([])
+        self.dataset = ds.dataset(paths, format="ipc", schema=self.schema)
+
+    @property
+    def total_rows(self) -> int:
+        return self.meta["rows"]
+
+    @property
+    def score_keys(self) -> list[str]:
+        return [n[len(SCORE_PREFIX):] for n in self.schema.names if n.startswith(SCORE_PREFIX)]
+
+    @property
+    def reason_counts(self) -> dict[str, int]:
+        return dict(self.meta.get("reason_counts", {}))
+
+    def expression(self, q: QueueQuery, include_ids: Optional[Iterable[str]] = None,
+                   exclude_ids: Optional[Iterable[str]] = None) -> Optional[pc.Expression]:
+        parts = []
+        if q.keep is not None:
+            parts.append(pc.field("keep") == q.keep)
+        if q.media_type:
+            parts.append(pc.field("media_type") == q.media_type)
+        if q.reasons:
+            any_reason = None
+            for code in q.reasons:
+                e = pc.match_substring(pc.field("reasons"), f"|{code}|")
+                any_reason = e if any_reason is None else any_reason | e
+            parts.append(any_reason)
+        for key, lo, hi in q.score_ranges:
+            col = pc.field(SCORE_PREFIX + key)
+            if key not in self.score_keys:
+                parts.append(pc.scalar(False))
+                continue
+            if lo is not None:
+                parts.append(col >= lo)
+            if hi is not None:
+                parts.append(col <= hi)
+        if q.duplicate_group == "*":
+            parts.append(pc.field("duplicate_group").is_valid())
+        elif q.duplicate_group:
+            parts.append(pc.field("duplicate_group") == q.duplicate_group)
+        if include_ids is not None:
+            parts.append(pc.field("item_id").isin(pa.array(list(include_ids), pa.string())))
+        if exclude_ids:
+            parts.append(~pc.field("item_id").isin(pa.array(list(exclude_ids), pa.string())))
+        if not parts:
+            return None
+        expr = parts[0]
+        for p in parts[1:]:
+            expr = expr & p
+        return expr
+
+    def _matching(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> pa.Table:
+        """Row numbers (and the sort column) of every matching row, in the requested order."""
+        sort_col = SCORE_PREFIX + q.sort_by if q.sort_by and q.sort_by in self.score_keys else None
+        cols = ["row"] + ([sort_col] if sort_col else [])
+        t = self.dataset.to_table(columns=cols, filter=self.expression(q, include_ids, exclude_ids))
+        if sort_col:
+            order = "descending" if q.descending else "ascending"
+            # missing scores last in either direction (portable: null_placement moved between pyarrow versions)
+            key = pc.fill_null(t.column(sort_col), -np.inf if q.descending else np.inf)
+            t = t.append_column("_key", key)
+            t = t.take(pc.sort_indices(t, [("_key", order), ("row", "ascending")]))
+        else:
+            t = t.take(pc.sort_indices(t, [("row", "ascending")]))
+        return t
+
+    def page(self, q: QueueQuery, offset: int, limit: int, include_ids=None, exclude_ids=None) -> Page:
+        matching = self._matching(q, include_ids, exclude_ids)
+        rows = matching.column("row").slice(offset, limit)
+        return Page(total=matching.num_rows, rows=self.take_rows(rows.to_pylist()))
+
+    def take_rows(self, rows: list[int], columns: Optional[list[str]] = None) -> list[dict]:
+        """Index rows by row number, in the given order, with their scores gathered into a dict."""
+        if not rows:
+            return []
+        score_cols = [n for n in self.schema.names if n.startswith(SCORE_PREFIX)]
+        t = self.dataset.take(pa.array(rows, pa.int64()), columns=(columns or CARD_COLUMNS) + score_cols)
+        out = []
+        for rec in t.to_pylist():
+            rec["scores"] = {k[len(SCORE_PREFIX):]: rec.pop(k) for k in score_cols if rec.get(k) is not None}
+            for k in score_cols:
+                rec.pop(k, None)
+            out.append(rec)
+        return out
+
+    def item_ids(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> list[str]:
+        """Every matching item id, in queue order (for batch actions on the filtered selection)."""
+        rows = self._matching(q, include_ids, exclude_ids).column("row")
+        return self.dataset.take(rows, columns=["item_id"]).column("item_id").to_pylist()
+
+    def count(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> int:
+        return self.dataset.count_rows(filter=self.expression(q, include_ids, exclude_ids))
+
+    def find(self, item_ids: Iterable[str]) -> list[dict]:
+        """Index rows for these ids (any order)."""
+        ids = list(item_ids)
+        t = self.dataset.to_table(columns=["row"], filter=pc.field("item_id").isin(pa.array(ids, pa.string())))
+        return self.take_rows(sorted(t.column("row").to_pylist()))
+
+    def manifest_row(self, item_id: str) -> Optional[ManifestRow]:
+        """The full manifest row, read from the single Parquet row group that holds it."""
+        t = self.dataset.to_table(columns=["shard", "shard_row"], filter=pc.field("item_id") == item_id)
+        if t.num_rows == 0:
+            return None
+        shard, shard_row = t.column("shard")[0].as_py(), t.column("shard_row")[0].as_py()
+        pf = pq.ParquetFile(os.path.join(self.run_dir, self.meta["manifest_files"][shard]))
+        start = 0
+        for rg in range(pf.metadata.num_row_groups):
+            n = pf.metadata.row_group(rg).num_rows
+            if shard_row < start + n:
+                table = pf.read_row_group(rg).slice(shard_row - start, 1)
+                return table_to_rows(conform(table))[0]
+            start += n
+        return None
+
+    def column(self, name: str, q: Optional[QueueQuery] = None) -> np.ndarray:
+        """One index column over the matching rows (a score: `score:<key>` or the bare key), NaN for missing."""
+        col = name if name in self.schema.names else SCORE_PREFIX + name
+        if col not in self.schema.names:
+            return np.array([])
+        t = self.dataset.to_table(columns=[col], filter=self.expression(q) if q else None)
+        arr = t.column(col)
+        if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
+            return arr.to_numpy(zero_copy_only=False).astype(float)
+        return np.asarray(arr.to_pylist(), dtype=object)
+
+    def table(self, columns: list[str], q: Optional[QueueQuery] = None, include_ids=None) -> pa.Table:
+        cols = [c for c in columns if c in self.schema.names]
+        return self.dataset.to_table(columns=cols, filter=self.expression(q or QueueQuery(), include_ids))

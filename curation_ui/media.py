@@ -1,0 +1,98 @@
+"""Media for the review UI, served only from under allowed roots: the run directory (thumbnails and previews, whose
+manifest paths are relative to it) and, for full-size originals, the directories the operator names with
+`--media-root`. A manifest is data; a path in it that escapes its root (`../../etc/passwd`, an absolute path,
+a symlink pointing outside) is refused, never opened.
+"""
+from __future__ import annotations
+
+import io
+import os
+from typing import Optional
+from urllib.parse import unquote, urlparse
+
+MAX_MEDIA_BYTES = 512 * 1024 * 1024
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+               ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff"}
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
+               ".avi": "video/x-msvideo"}
+
+
+class MediaPathError(ValueError):
+    """A manifest path that is not under the root it must be under."""
+
+
+def resolve_under(root: str, path: str) -> str:
+    """The real path of `path` (relative to root, or absolute) if it lies inside root; else MediaPathError."""
+    if not path or "\x00" in path:
+        raise MediaPathError(f"empty or malformed media path {path!r}")
+    if "://" in path:
+        raise MediaPathError(f"media path {path!r} is a URL, not a file under {root}")
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, path))
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise MediaPathError(f"media path {path!r} escapes {root}")
+    return real
+
+
+def read_under(root: str, path: str, max_bytes: int = MAX_MEDIA_BYTES) -> bytes:
+    real = resolve_under(root, path)
+    if not os.path.isfile(real):
+        raise FileNotFoundError(f"media file not found: {path}")
+    if os.path.getsize(real) > max_bytes:
+        raise MediaPathError(f"media file {path!r} is larger than {max_bytes} bytes")
+    with open(real, "rb") as f:
+        return f.read()
+
+
+class MediaRoots:
+    """The run directory plus any extra roots originals may be read from."""
+
+    def __init__(self, run_dir: str, extra_roots: tuple[str, ...] = ()):
+        self.run_dir = run_dir
+        self.extra_roots = tuple(extra_roots)
+
+    def run_file(self, rel_path: Optional[str]) -> Optional[bytes]:
+        """A thumbnail or preview (relative to the run dir); None when the manifest has none or it is missing."""
+        if not rel_path:
+            return None
+        try:
+            return read_under(self.run_dir, rel_path)
+        except FileNotFoundError:
+            return None
+
+    def original_path(self, source_uri: str) -> str:
+        """The local path of an original, if it lies under the run dir or a --media-root; else MediaPathError."""
+        parsed = urlparse(source_uri)
+        if parsed.scheme == "file":
+            path = unquote(parsed.path)
+        elif parsed.scheme and len(parsed.scheme) > 1:
+            raise MediaPathError(f"{source_uri} is not a local file (only local originals can be shown)")
+        else:
+            path = source_uri
+        if not os.path.isabs(path):
+            raise MediaPathError(f"{source_uri} is not an absolute path")
+        for root in (self.run_dir,) + self.extra_roots:
+            try:
+                return resolve_under(root, path)
+            except MediaPathError:
+                continue
+        raise MediaPathError(f"{source_uri} is outside the run directory and every --media-root; start "
+                             f"`framesift review` with --media-root DIR to show originals from DIR")
+
+
+def mime_type(path: str) -> Optional[str]:
+    ext = os.path.splitext(path)[1].lower()
+    return IMAGE_TYPES.get(ext) or VIDEO_TYPES.get(ext)
+
+
+def gif_from_webp(data: bytes) -> bytes:
+    """An animated WebP preview as an animated GIF (st.image re-encodes any other format to a still JPEG)."""
+    from PIL import Image, ImageSequence
+    img = Image.open(io.BytesIO(data))
+    frames = [f.convert("RGB") for f in ImageSequence.Iterator(img)]
+    if len(frames) < 2:
+        return data
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=img.info.get("duration", 120), loop=0)
+    return out.getvalue()
