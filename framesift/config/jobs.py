@@ -69,6 +69,20 @@ class ScoringConfig:
 
 
 @dataclass
+class DedupeConfig:
+    """Exact, perceptual near-duplicate and semantic groups (pipelines/dedupe); each group keeps one member."""
+    exact: bool = True                  # same pixels (or bytes; clips: bytes + frame span) group together
+    near_max_distance: int = 8          # pHash Hamming distance (of 64 bits) that makes a near duplicate; -1: off
+    semantic_epsilon: float = 0.0       # embeddings with cosine >= 1 - epsilon group (SemDeDup); 0: off
+    semantic_clusters: int = 0          # k-means clusters for the semantic search; 0: about sqrt(items)
+    # which member a group keeps: "score_or_field:desc|asc", best first; ties go to the smallest item_id
+    keep_order: list[str] = field(default_factory=lambda: ["short_side:desc", "sharpness:desc", "aesthetic:desc"])
+    cc_iterations: int = 20             # large-star/small-star rounds unrolled in the Beam graph
+    max_bucket: int = 2000              # hash bucket size above which the pair search splits a bucket into blocks
+    against: list[str] = field(default_factory=list)  # earlier run dirs or eval indexes (--dedupe-against)
+
+
+@dataclass
 class CurateConfig:
     """`framesift curate --input D/media --output runs/x --config configs/curate.yaml`"""
     ingest: IngestConfig = field(default_factory=IngestConfig)
@@ -78,6 +92,7 @@ class CurateConfig:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     previews: PreviewConfig = field(default_factory=PreviewConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
 
 
 @dataclass

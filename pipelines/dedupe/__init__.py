@@ -1,0 +1,12 @@
+"""Dedupe: exact, perceptual near-duplicate and semantic groups; one representative kept per group.
+
+  exact_keys.py          what makes two records the same content
+  chunk_plan.py          multi-index hashing keys (exact search for all pairs within d bits)
+  near_pairs.py          that search on one machine (numpy); near_pairs_beam.py: in Beam
+  components.py          union-find / scipy components; components_beam.py: large-star/small-star in Beam
+  semantic.py            SemDeDup: k-means, then cosine >= 1 - epsilon within clusters
+  representative.py      which member a group keeps, and the manifest fields it writes
+  graph_nodes.py         the item / content-node graph both paths build
+  dedupe_transform.py    `Dedupe`, the composite Beam transform; dedupe_local.py: the same on one machine
+  dedupe_index.py        the persisted index (RUN_DIR/dedupe_index/); incremental.py: dedupe against it
+"""
