@@ -106,10 +106,12 @@ def test_beam_near_pairs_equal_numpy_including_split_buckets():
     codes = planted_codes(600, 8, seed=2)
     shared = (np.arange(300, dtype=np.uint64) << np.uint64(50)) | np.uint64(0x5555)   # one crowded bucket
     codes = np.unique(np.concatenate([codes, shared]))
-    expected = [("image", code_to_hex(codes[i]), code_to_hex(codes[j])) for i, j in brute_force_pairs(codes, 8).tolist()]
+    expected = [("image", code_to_hex(codes[i]), code_to_hex(codes[j]))
+                for i, j in brute_force_pairs(codes, 8).tolist()]
     assert len(expected) > 100
     with TestPipeline() as p:
-        pairs = (p | beam.Create([("image", int(c)) for c in codes[::2]] + [("image", code_to_hex(c)) for c in codes[1::2]]
-                             + [("clip", int(codes[0]))])
+        mixed = ([("image", int(c)) for c in codes[::2]] + [("image", code_to_hex(c)) for c in codes[1::2]]
+                 + [("clip", int(codes[0]))])                  # ints and hex both accepted; clips searched apart
+        pairs = (p | beam.Create(mixed)
                  | NearPairs(8, n_hint=len(codes), max_bucket=40))
         assert_that(pairs, equal_to(expected))

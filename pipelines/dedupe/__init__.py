@@ -4,9 +4,10 @@
   chunk_plan.py          multi-index hashing keys (exact search for all pairs within d bits)
   near_pairs.py          that search on one machine (numpy); near_pairs_beam.py: in Beam
   components.py          union-find / scipy components; components_beam.py: large-star/small-star in Beam
-  semantic.py            SemDeDup: k-means, then cosine >= 1 - epsilon within clusters
+  semantic.py            SemDeDup: k-means, then cosine >= 1 - epsilon within clusters; semantic_beam.py: in Beam
   representative.py      which member a group keeps, and the manifest fields it writes
   graph_nodes.py         the item / content-node graph both paths build
+  crop_hashes.py         centre-crop pHashes, the extra hash that catches cropped copies
   dedupe_transform.py    `Dedupe`, the composite Beam transform; dedupe_local.py: the same on one machine
   dedupe_index.py        the persisted index (RUN_DIR/dedupe_index/); incremental.py: dedupe against it
 """
