@@ -141,3 +141,14 @@ def test_scorer_outputs_unit_embeddings_scores_and_provenance(config_dir, tmp_pa
         np.testing.assert_allclose(whole[k]["embedding"], out[k]["embedding"], atol=1e-5)
     with pytest.raises(ValueError, match=r"RGB uint8 arrays of shape \(H, W, 3\), got float64"):
         scorer.score_batch([(np.zeros((8, 8, 3)), None)])
+
+
+def test_launch_check_reports_missing_weights_without_building_a_model(config_dir, tmp_path):
+    from pipelines.scoring.scorer import check_weights
+    base = ScoringConfig(clip_model=TINY_CLIP, model_config_dir=config_dir)
+    check_weights(base)     # untrained: nothing to find
+    with pytest.raises(WeightsError, match="aesthetic head \\(laion_mlp\\): weights file .*missing.pth' does not"):
+        check_weights(ScoringConfig(**{**base.__dict__, "aesthetic_head": str(tmp_path / "missing.pth")}))
+    with pytest.raises(WeightsError, match="not in the local cache"):
+        check_weights(ScoringConfig(clip_model="ViT-B-32", pretrained="laion2b_s34b_b79k",
+                                    cache_dir=str(tmp_path / "empty")))

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from pipelines.scoring.weights import WeightsError, file_digest, is_remote, local_path
+from pipelines.scoring.weights import WeightsError, check_exists, file_digest, is_remote, local_path
 
 UNTRAINED = "untrained"
 UNTRAINED_SEED = 0
@@ -93,6 +93,29 @@ def _cached_tag_file(name: str, tag: str, cfg: dict, cache_dir: Optional[str]) -
         f"checkpoint file. scoring.pretrained=untrained gives random weights, for tests and the offline demo only.")
 
 
+def _model_config(spec: ClipSpec) -> dict:
+    import open_clip
+    _register_configs(spec.model_config_dir)
+    model_cfg = open_clip.get_model_config(spec.model)
+    if model_cfg is None:
+        raise WeightsError(f"unknown open_clip architecture '{spec.model}' (see open_clip.list_models(); a custom "
+                           f"JSON config goes in scoring.model_config_dir)")
+    return model_cfg
+
+
+def _checkpoint_file(name: str, pretrained: str) -> str:
+    """`pretrained` as a checkpoint path, or an error when it is neither a tag nor looks like a path."""
+    import open_clip
+    looks_like_path = (is_remote(pretrained) or os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES)
+                       or os.path.exists(pretrained))
+    if not looks_like_path:
+        tags = open_clip.list_pretrained_tags_by_model(name)
+        raise WeightsError(f"open_clip {name}: '{pretrained}' is neither a pretrained tag of this architecture "
+                           f"(tags: {', '.join(tags) or 'none'}) nor a checkpoint file; use a tag, a path, "
+                           f"or 'untrained'")
+    return pretrained
+
+
 def _resolve(name: str, pretrained: str, cache_dir: Optional[str]) -> tuple[Optional[str], str, dict]:
     """(checkpoint file or None, provenance, tag config) for a `pretrained` setting."""
     import open_clip
@@ -101,25 +124,28 @@ def _resolve(name: str, pretrained: str, cache_dir: Optional[str]) -> tuple[Opti
     tag_cfg = open_clip.get_pretrained_cfg(name, pretrained)
     if tag_cfg:
         return _cached_tag_file(name, pretrained, tag_cfg, cache_dir), f"{name}/{pretrained}", tag_cfg
-    looks_like_path = (is_remote(pretrained) or os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES)
-                       or os.path.exists(pretrained))
-    if not looks_like_path:
-        tags = open_clip.list_pretrained_tags_by_model(name)
-        raise WeightsError(f"open_clip {name}: '{pretrained}' is neither a pretrained tag of this architecture "
-                           f"(tags: {', '.join(tags) or 'none'}) nor a checkpoint file; use a tag, a path, "
-                           f"or 'untrained'")
-    path = local_path(pretrained, f"open_clip {name}")
+    path = local_path(_checkpoint_file(name, pretrained), f"open_clip {name}")
     return path, f"{name}/{os.path.basename(path)}@{file_digest(path)}", {}
+
+
+def check_clip_weights(spec: ClipSpec) -> None:
+    """At pipeline launch: the same errors load_clip would raise on a worker, without building the model or
+    copying/hashing a checkpoint, so a missing file stops the job before any worker starts."""
+    import open_clip
+    _model_config(spec)
+    if spec.pretrained == UNTRAINED:
+        return
+    tag_cfg = open_clip.get_pretrained_cfg(spec.model, spec.pretrained)
+    if tag_cfg:
+        _cached_tag_file(spec.model, spec.pretrained, tag_cfg, spec.cache_dir)
+    else:
+        check_exists(_checkpoint_file(spec.model, spec.pretrained), f"open_clip {spec.model}")
 
 
 def load_clip(spec: ClipSpec) -> LoadedClip:
     """The model in eval mode on `spec.device`, with its eval preprocessing and tokenizer."""
     import open_clip
-    _register_configs(spec.model_config_dir)
-    model_cfg = open_clip.get_model_config(spec.model)
-    if model_cfg is None:
-        raise WeightsError(f"unknown open_clip architecture '{spec.model}' (see open_clip.list_models(); a custom "
-                           f"JSON config goes in scoring.model_config_dir)")
+    model_cfg = _model_config(spec)
     if spec.device.startswith("cuda") and not torch.cuda.is_available():
         raise WeightsError(f"scoring.device is '{spec.device}' but torch sees no CUDA device; use cpu")
     checkpoint, provenance, tag_cfg = _resolve(spec.model, spec.pretrained, spec.cache_dir)
@@ -147,7 +173,8 @@ def load_clip(spec: ClipSpec) -> LoadedClip:
     try:
         tokenizer = open_clip.get_tokenizer(spec.model)
     except Exception as e:
-        raise WeightsError(f"open_clip {spec.model}: cannot build its tokenizer offline: {type(e).__name__}: {e}") from e
+        raise WeightsError(f"open_clip {spec.model}: cannot build its tokenizer offline: "
+                           f"{type(e).__name__}: {e}") from e
     device = torch.device(spec.device)
     image_size = model_cfg["vision_cfg"].get("image_size", 224)
     return LoadedClip(model=model.to(device).eval(), preprocess=preprocess, tokenizer=tokenizer,

@@ -15,8 +15,9 @@ import torch
 from PIL import Image
 
 from framesift.config.jobs import ScoringConfig
-from pipelines.scoring.clip_model import ClipSpec, LoadedClip, load_clip
-from pipelines.scoring.heads import Head, load_head
+from pipelines.scoring.clip_model import ClipSpec, LoadedClip, check_clip_weights, load_clip
+from pipelines.scoring.heads import HEAD_FORMATS, UNTRAINED, Head, load_head
+from pipelines.scoring.weights import WeightsError, check_exists
 
 # (rgb uint8 (H, W, 3), caption or None): what one item brings to the model
 ScoringInput = tuple[np.ndarray, Optional[str]]
@@ -94,6 +95,18 @@ def build_scorer(cfg: ScoringConfig) -> ClipScorer:
         heads.append(load_head("nsfw", cfg.nsfw_head, cfg.nsfw_format, clip.embed_dim, clip.provenance,
                                activation=cfg.nsfw_activation, device=clip.device))
     return ClipScorer(clip, heads)
+
+
+def check_weights(cfg: ScoringConfig) -> None:
+    """Launch-time check of every configured weights file (CLIP and heads): raises the WeightsError a worker would
+    raise, before the job starts. Builds no model; a head's shape is checked when it loads."""
+    check_clip_weights(clip_spec(cfg))
+    for name, path, fmt in (("aesthetic", cfg.aesthetic_head, cfg.aesthetic_format),
+                            ("nsfw", cfg.nsfw_head, cfg.nsfw_format)):
+        if fmt not in HEAD_FORMATS:
+            raise WeightsError(f"{name} head: unknown format '{fmt}' (known: {', '.join(HEAD_FORMATS)})")
+        if path and path != UNTRAINED:
+            check_exists(path, f"{name} head ({fmt})")
 
 
 def score_batch(scorer: ClipScorer, items: Sequence[tuple[str, np.ndarray, Optional[str]]],

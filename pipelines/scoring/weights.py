@@ -44,6 +44,20 @@ def local_path(path: str, what: str) -> str:
     return target
 
 
+def check_exists(path: str, what: str) -> None:
+    """Launch-time check that weights exist, without copying or reading them."""
+    if not is_remote(path):
+        local_path(path, what)
+        return
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        found = FileSystems.exists(path)
+    except Exception as e:
+        raise WeightsError(f"{what}: cannot check weights '{path}': {type(e).__name__}: {e}") from e
+    if not found:
+        raise WeightsError(f"{what}: weights '{path}' do not exist")
+
+
 def file_digest(path: str, length: int = 12) -> str:
     """First `length` hex digits of the file's sha256: enough to tell two checkpoints apart in provenance."""
     digest = hashlib.sha256()
