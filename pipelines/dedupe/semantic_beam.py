@@ -81,7 +81,7 @@ def _cluster_pairs(element, min_cosine):
 class SemanticPairs(beam.PTransform):
     """(item_id, embedding vector) -> distinct (item_id, item_id) pairs, cosine >= 1 - epsilon, sharing a cluster."""
 
-    def __init__(self, epsilon: float, clusters: int = 0, probes: int = 1, max_train: int = 50_000,
+    def __init__(self, epsilon: float, clusters: int = 0, probes: int = 2, max_train: int = 50_000,
                  max_cluster: int = 5000, seed: int = 0):
         super().__init__()
         self.epsilon, self.clusters, self.probes = epsilon, clusters, probes
