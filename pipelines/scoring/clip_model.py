@@ -163,6 +163,8 @@ def load_clip(spec: ClipSpec) -> LoadedClip:
     except WeightsError:
         raise
     except RuntimeError as e:
+        if checkpoint is None:
+            raise WeightsError(f"open_clip {spec.model}: cannot build the architecture: {str(e)[:400]}") from e
         first = str(e).strip().splitlines()[0][:400]
         raise WeightsError(f"open_clip {spec.model}: checkpoint '{spec.pretrained}' does not fit this architecture "
                            f"({first}); check that scoring.clip_model names the architecture the checkpoint was "
