@@ -33,7 +33,7 @@ class Group:
 
 def group_ids(query: ManifestQuery, offset: int, limit: int, min_size: int = 2) -> tuple[int, list[str]]:
     """(number of groups with at least min_size members, the group ids of this page, largest groups first)."""
-    t = query.dataset.to_table(columns=["duplicate_group", "row"], filter=pc.field("duplicate_group").is_valid())
+    t = query.scan(["duplicate_group", "row"], pc.field("duplicate_group").is_valid())
     if t.num_rows == 0:
         return 0, []
     agg = t.group_by("duplicate_group").aggregate([("row", "count"), ("row", "min")])
@@ -55,7 +55,7 @@ def pipeline_representative(members: list[dict]) -> Optional[str]:
 def load_groups(query: ManifestQuery, store, ids: list[str]) -> list[Group]:
     if not ids:
         return []
-    rows = query.dataset.to_table(columns=["row"], filter=pc.field("duplicate_group").isin(pa.array(ids)))
+    rows = query.scan(["row"], pc.field("duplicate_group").isin(pa.array(ids, pa.string())))
     members: dict[str, list[dict]] = {g: [] for g in ids}
     for r in query.take_rows(sorted(rows.column("row").to_pylist())):
         members[r["duplicate_group"]].append(r)

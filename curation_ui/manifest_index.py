@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections import Counter
 
@@ -186,6 +187,15 @@ def _index_root(run_dir: str) -> str:
         return os.path.join(tempfile.gettempdir(), "framesift-review-index", key)
 
 
+def _drop_stale(root: str, keep: str, grace_s: float = 600) -> None:
+    """Remove superseded indexes (and abandoned temp builds) once nobody can still be mid-query on them."""
+    now = time.time()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name != keep and now - os.path.getmtime(path) > grace_s:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def ensure_index(run_dir: str) -> tuple[str, dict]:
     """The current index folder and its metadata, building it (atomically, by rename) when the run changed."""
     root = _index_root(run_dir)
@@ -198,8 +208,6 @@ def ensure_index(run_dir: str) -> tuple[str, dict]:
             os.rename(tmp, target)
         except OSError:             # another process built it first
             shutil.rmtree(tmp, ignore_errors=True)
-        for name in os.listdir(root):
-            if name != os.path.basename(target) and not name.startswith("tmp-"):
-                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        _drop_stale(root, keep=os.path.basename(target))
     with open(meta_path) as f:
         return target, json.load(f)

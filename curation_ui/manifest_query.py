@@ -6,6 +6,7 @@ just the page's rows. Full manifest rows (the Item page) are read from the one P
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -41,14 +42,37 @@ class Page:
     rows: list[dict] = field(default_factory=list)
 
 
+def _reopening(method):
+    """Retry once on a fresh index if this one vanished (the run changed and another process rebuilt it)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except FileNotFoundError:
+            self._open()
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class ManifestQuery:
     def __init__(self, run_dir: str):
         self.run_dir = run_dir
-        self.index_dir, self.meta = ensure_index(run_dir)
+        self._open()
+
+    def _open(self) -> None:
+        self.index_dir, self.meta = ensure_index(self.run_dir)
         paths = [os.path.join(self.index_dir, f) for f in self.meta["fragments"]]
         schemas = [pa.ipc.open_file(p).schema for p in paths]
         self.schema = pa.unify_schemas(schemas) if schemas else pa.schema([])
         self.dataset = ds.dataset(paths, format="ipc", schema=self.schema)
+
+    @_reopening
+    def scan(self, columns: list[str], filter: Optional[pc.Expression] = None) -> pa.Table:
+        return self.dataset.to_table(columns=[c for c in columns if c in self.schema.names], filter=filter)
+
+    def batches(self, columns: list[str]):
+        """The index in row order, batch by batch (for whole-run passes such as scoring every item)."""
+        yield from self.dataset.to_batches(columns=[c for c in columns if c in self.schema.names])
 
     @property
     def total_rows(self) -> int:
@@ -99,6 +123,7 @@ class ManifestQuery:
             expr = expr & p
         return expr
 
+    @_reopening
     def _matching(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> pa.Table:
         """Row numbers (and the sort column) of every matching row, in the requested order."""
         sort_col = SCORE_PREFIX + q.sort_by if q.sort_by and q.sort_by in self.score_keys else None
@@ -119,6 +144,7 @@ class ManifestQuery:
         rows = matching.column("row").slice(offset, limit)
         return Page(total=matching.num_rows, rows=self.take_rows(rows.to_pylist()))
 
+    @_reopening
     def take_rows(self, rows: list[int], columns: Optional[list[str]] = None) -> list[dict]:
         """Index rows by row number, in the given order, with their scores gathered into a dict."""
         if not rows:
@@ -133,20 +159,24 @@ class ManifestQuery:
             out.append(rec)
         return out
 
+    @_reopening
     def item_ids(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> list[str]:
         """Every matching item id, in queue order (for batch actions on the filtered selection)."""
         rows = self._matching(q, include_ids, exclude_ids).column("row")
         return self.dataset.take(rows, columns=["item_id"]).column("item_id").to_pylist()
 
+    @_reopening
     def count(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> int:
         return self.dataset.count_rows(filter=self.expression(q, include_ids, exclude_ids))
 
+    @_reopening
     def find(self, item_ids: Iterable[str]) -> list[dict]:
         """Index rows for these ids (any order)."""
         ids = list(item_ids)
         t = self.dataset.to_table(columns=["row"], filter=pc.field("item_id").isin(pa.array(ids, pa.string())))
         return self.take_rows(sorted(t.column("row").to_pylist()))
 
+    @_reopening
     def manifest_row(self, item_id: str) -> Optional[ManifestRow]:
         """The full manifest row, read from the single Parquet row group that holds it."""
         t = self.dataset.to_table(columns=["shard", "shard_row"], filter=pc.field("item_id") == item_id)
@@ -163,6 +193,7 @@ class ManifestQuery:
             start += n
         return None
 
+    @_reopening
     def column(self, name: str, q: Optional[QueueQuery] = None) -> np.ndarray:
         """One index column over the matching rows (a score: `score:<key>` or the bare key), NaN for missing."""
         col = name if name in self.schema.names else SCORE_PREFIX + name
@@ -174,6 +205,7 @@ class ManifestQuery:
             return arr.to_numpy(zero_copy_only=False).astype(float)
         return np.asarray(arr.to_pylist(), dtype=object)
 
+    @_reopening
     def table(self, columns: list[str], q: Optional[QueueQuery] = None, include_ids=None) -> pa.Table:
         cols = [c for c in columns if c in self.schema.names]
         return self.dataset.to_table(columns=cols, filter=self.expression(q or QueueQuery(), include_ids))

@@ -81,7 +81,7 @@ def score_all(model: PreferenceModel, query, keys: list[str], embeddings) -> pa.
     """item_id -> preference_score (probability of approval) for every item in the index."""
     cols = ["item_id"] + [SCORE_PREFIX + k for k in model.keys]
     parts = []
-    for batch in query.dataset.to_batches(columns=[c for c in cols if c in query.schema.names]):
+    for batch in query.batches(cols):
         s = np.stack([batch.column(SCORE_PREFIX + k).to_numpy(zero_copy_only=False).astype(float)
                       if SCORE_PREFIX + k in batch.schema.names else np.full(batch.num_rows, np.nan)
                       for k in model.keys], axis=1) if model.keys else np.zeros((batch.num_rows, 0))

@@ -45,5 +45,5 @@ def activity(audit: pd.DataFrame, freq: str = "h") -> pd.DataFrame:
     """Changes per reviewer per hour, from the audit log."""
     if audit.empty:
         return pd.DataFrame({"at": [], "reviewer": [], "changes": []})
-    at = pd.to_datetime(audit["at"], utc=True).dt.floor(freq)
+    at = pd.to_datetime(audit["at"], utc=True).dt.floor(freq).dt.tz_convert(None)   # naive UTC for the chart
     return audit.assign(at=at).groupby(["at", "reviewer"]).size().rename("changes").reset_index()

@@ -70,13 +70,13 @@ def batch_panel(ctx: Review, q: QueueQuery, include, exclude, page: Page) -> Non
         reason = st.selectbox("Reason (for reject)", ctx.cfg.reject_reasons, key="batch_reason")
         count = len(page.rows) if scope == "this page" else page.total
         sure = st.checkbox(f"Yes, {decision} {count:,} items", key="batch_confirm")
-        if st.button("Apply", key="batch_apply", disabled=not (sure and ctx.reviewer and count)):
-            ids = [r["item_id"] for r in page.rows] if scope == "this page" else \
-                ctx.query.item_ids(q, include, exclude)
-            with st.spinner(f"Recording {len(ids):,} decisions..."):
-                done, changed = actions.batch_decide(ctx.store, ids, decision, ctx.reviewer, reason)
-            st.session_state["flash"] = ("success", f"{decision}: {done:,} items recorded"
-                                         + (f"; {len(changed):,} changed meanwhile and were left alone"
-                                            if changed else ""))
-            st.session_state["batch_confirm"] = False
-            st.rerun()
+        st.button("Apply", key="batch_apply", disabled=not (sure and ctx.reviewer and count),
+                  on_click=_apply_batch, args=(ctx, q, include, exclude, page, scope, decision, reason))
+
+
+def _apply_batch(ctx: Review, q, include, exclude, page: Page, scope, decision, reason) -> None:
+    ids = [r["item_id"] for r in page.rows] if scope == "this page" else ctx.query.item_ids(q, include, exclude)
+    done, changed = actions.batch_decide(ctx.store, ids, decision, ctx.reviewer, reason)
+    st.session_state["flash"] = ("success", f"{decision}: {done:,} items recorded"
+                                 + (f"; {len(changed):,} changed meanwhile and were left alone" if changed else ""))
+    st.session_state["batch_confirm"] = False
