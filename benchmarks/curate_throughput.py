@@ -24,7 +24,7 @@ def _init_worker(cfg, run_dir):
 def _image(uri):
     from pipelines.curate import item_work
     try:
-        row = item_work.analyze_image(uri, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
+        row, _ = item_work.analyze_image(uri, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
         item_work.finish_row(row, _STATE["filters"], None, "bench")
         return 1
     except Exception:
@@ -42,7 +42,7 @@ def _split(uri):
 def _clip(task):
     from pipelines.curate import item_work
     try:
-        row = item_work.analyze_clip(task, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
+        row, _ = item_work.analyze_clip(task, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
         item_work.finish_row(row, _STATE["filters"], None, "bench")
         return 1
     except Exception:

@@ -19,9 +19,9 @@ def demo_corpus(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_run(demo_corpus, tmp_path_factory):
     """The curate job over the demo corpus (in-process runner: the suite already uses both cores)."""
-    from framesift.config import load_config
     from pipelines.curate.job import run_curate
-    cfg = load_config("curate")
+    from tests.scoring_fixtures import fast_curate_config
+    cfg = fast_curate_config(tmp_path_factory.mktemp("clip_configs"))
     cfg.ingest.sidecars = [str(demo_corpus / "sidecar.csv")]
     out = tmp_path_factory.mktemp("demo_run") / "run"
     report = run_curate(cfg, [str(demo_corpus / "media")], str(out), beam_args=["--direct_running_mode=in_memory"])

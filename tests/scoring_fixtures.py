@@ -32,3 +32,13 @@ def photo_items() -> list[tuple[str, np.ndarray, str | None]]:
         ("rocket", skimage.data.rocket(), ""),
         ("camera", gray_to_rgb(skimage.data.camera()), "a man with a camera"),
     ]
+
+
+def fast_curate_config(config_dir):
+    """configs/curate.yaml, but model scoring runs the tiny untrained architecture through the same RunInference
+    path: the default ViT-B-32 takes minutes on the demo corpus."""
+    from framesift.config import load_config
+    cfg = load_config("curate")
+    cfg.scoring.clip_model = TINY_CLIP
+    cfg.scoring.model_config_dir = write_tiny_config(config_dir)
+    return cfg

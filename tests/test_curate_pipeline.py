@@ -66,7 +66,7 @@ def test_curate_images_transform_rows_and_dead_letters(corpus, tmp_path):
     uris = [str(corpus / "good/astronaut.jpg"), str(corpus / "bad/blurred.jpg"), str(corpus / "broken/zero.jpg")]
     with TestPipeline(runner="DirectRunner") as p:
         side = beam.pvalue.AsDict(p | "side" >> beam.Create([("good/astronaut.jpg", {"caption": "an astronaut"})]))
-        rows, dead = p | beam.Create(uris) | CurateImages(cfg, str(tmp_path), "h", side)
+        rows, _, dead = p | beam.Create(uris) | CurateImages(cfg, str(tmp_path), "h", side)
         assert_that(rows | beam.Map(lambda r: (os.path.basename(r["source_uri"]), r["keep"], r["caption"],
                                                [x["reason"] for x in r["reject_reasons"]])),
                     equal_to([("astronaut.jpg", True, "an astronaut", []),
@@ -78,7 +78,8 @@ def test_curate_images_transform_rows_and_dead_letters(corpus, tmp_path):
 
 @pytest.fixture(scope="module")
 def run(corpus, tmp_path_factory):
-    cfg = load_config("curate")
+    from tests.scoring_fixtures import fast_curate_config
+    cfg = fast_curate_config(tmp_path_factory.mktemp("clip_configs"))
     cfg.ingest.sidecars = [str(corpus / "sidecar.csv")]
     out = tmp_path_factory.mktemp("runs") / "run1"
     report = run_curate(cfg, [str(corpus)], str(out), beam_args=IN_PROCESS)
@@ -109,7 +110,11 @@ def test_manifest_decisions_and_clips(run):
     assert rows["astronaut.jpgNone"]["keep"] and rows["astronaut.jpgNone"]["caption"] == "an astronaut"
     assert dict(rows["astronaut.jpgNone"]["metadata"]) == {"label": "person"}
     assert [r["reason"] for r in rows["tiny.jpgNone"]["reject_reasons"]] == ["too_small"]
-    assert [r["reason"] for r in rows["blurred.jpgNone"]["reject_reasons"]] == ["too_blurry", "soft_or_upscaled"]
+    # a blurred copy of the astronaut is both too soft and a near duplicate of the (kept) original
+    blurred = rows["blurred.jpgNone"]["reject_reasons"]
+    assert [r["reason"] for r in blurred] == ["too_blurry", "soft_or_upscaled", "duplicate"]
+    assert blurred[2]["score_key"] == "duplicate_of:" + rows["astronaut.jpgNone"]["item_id"]
+    assert rows["blurred.jpgNone"]["duplicate_group"] == rows["astronaut.jpgNone"]["duplicate_group"] is not None
     assert len(rows["astronaut.jpgNone"]["spectral_profile"]) == 32
     # the two-shot video was split at its hard cut
     assert (rows["two_shots.mp40"]["start_frame"], rows["two_shots.mp40"]["end_frame"]) == (0, 30)
@@ -197,3 +202,42 @@ def test_metrics_count_dead_letters_per_error_type(run):
     metrics = report["metrics"]
     for error_type, n in report["dead_letter"]["inputs_by_error_type"].items():
         assert metrics[f"dead_letter_{error_type}"] == n
+
+
+def test_model_scores_and_embeddings_are_written(run):
+    import pyarrow.parquet as pq
+    from framesift.schemas import embeddings_matrix
+    _, out, report = run
+    manifest = read_manifest(str(out)).to_pylist()
+    embeddings = pq.read_table(sorted((out / "embeddings").glob("*.parquet")))
+    ids, matrix = embeddings_matrix(embeddings)
+    assert sorted(ids) == sorted(r["item_id"] for r in manifest)
+    assert matrix.shape[1] == 32 and np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-4)
+    assert set(embeddings.column("untrained").to_pylist()) == {True}
+    for r in manifest:
+        assert dict(r["models"]) == {"clip": "framesift-tiny-clip/untrained"}
+    captioned = [r for r in manifest if r["caption"]]
+    assert captioned and all("caption_similarity" in dict(r["scores"]) for r in captioned)
+    assert report["untrained_model_scores"] is True
+
+
+def test_missing_weights_stop_the_job_before_it_starts(corpus, tmp_path):
+    from pipelines.curate.job import InputError
+    cfg = load_config("curate")
+    cfg.scoring.pretrained = str(tmp_path / "no-such-checkpoint.pt")
+    with pytest.raises(InputError, match="no-such-checkpoint"):
+        run_curate(cfg, [str(corpus)], str(tmp_path / "run"), beam_args=IN_PROCESS)
+    assert not (tmp_path / "run" / "manifest").exists()
+
+
+def test_dedupe_against_an_earlier_run(run, corpus, tmp_path):
+    cfg, out, _ = run
+    assert list((out / "dedupe_index").glob("*.parquet"))
+    cfg = load_config("curate", overrides=[f"scoring.clip_model={cfg.scoring.clip_model}",
+                                            f"scoring.model_config_dir={cfg.scoring.model_config_dir}"])
+    cfg.dedupe.against = [str(out)]
+    run_curate(cfg, [str(corpus / "good")], str(tmp_path / "again"), beam_args=IN_PROCESS)
+    earlier = {r["item_id"] for r in read_manifest(str(out)).to_pylist() if r["keep"]}
+    for r in read_manifest(str(tmp_path / "again")).to_pylist():
+        reasons = [x for x in r["reject_reasons"] if x["stage"] == "dedupe"]
+        assert reasons and reasons[0]["score_key"].split(":", 1)[1] in earlier, r["source_uri"]

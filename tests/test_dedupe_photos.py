@@ -10,7 +10,7 @@ from skimage import data
 
 from framesift.config.jobs import DedupeConfig
 from framesift.schemas import ManifestRow
-from pipelines.dedupe.crop_hashes import centre_crop, centre_crop_phashes, phash_hex
+from pipelines.media.perceptual_hash import centre_crop, centre_crop_phashes, phash_hex
 from pipelines.dedupe.dedupe_local import dedupe_records
 from pipelines.dedupe.hash_codes import hex_to_code
 

@@ -77,3 +77,29 @@ def test_hard_cuts_are_split(outcome):
             spans = sorted((r["start_frame"], r["end_frame"]) for r in rows[uri])
             assert len(spans) >= int(lab["expected_shots"]), (os.path.basename(uri), spans)
             assert spans[0][0] == 0 and all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+
+
+def _pairs(groups):
+    import itertools
+    return {tuple(sorted(p)) for members in groups.values() for p in itertools.combinations(sorted(members), 2)}
+
+
+def test_planted_duplicates_found_and_one_kept_per_group(outcome):
+    labels, rows, _, _ = outcome
+    truth, found = collections.defaultdict(set), collections.defaultdict(set)
+    by_id = {}
+    for uri, items in rows.items():
+        for row in items:
+            by_id[row["item_id"]] = row
+            if row["media_type"] == "image" and labels[uri]["dup_group"]:
+                truth[labels[uri]["dup_group"]].add(row["item_id"])
+            if row["media_type"] == "image" and row["duplicate_group"]:
+                found[row["duplicate_group"]].add(row["item_id"])
+    true_pairs, found_pairs = _pairs(truth), _pairs(found)
+    hits = len(true_pairs & found_pairs)
+    assert len(true_pairs) >= 30
+    assert hits / len(found_pairs) >= 0.99, sorted(found_pairs - true_pairs)
+    assert hits / len(true_pairs) >= 0.95, sorted(true_pairs - found_pairs)
+    for group, members in found.items():
+        survivors = [m for m in members if not any(r["stage"] == "dedupe" for r in by_id[m]["reject_reasons"])]
+        assert len(survivors) == 1, (group, survivors)

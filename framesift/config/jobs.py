@@ -72,7 +72,7 @@ class ScoringConfig:
 class DedupeConfig:
     """Exact, perceptual near-duplicate and semantic groups (pipelines/dedupe); each group keeps one member."""
     exact: bool = True                  # same pixels (or bytes; clips: bytes + frame span) group together
-    near_max_distance: int = 8          # pHash Hamming distance (of 64 bits) that makes a near duplicate; -1: off
+    near_max_distance: int = 6          # pHash Hamming distance (of 64 bits) that makes a near duplicate; -1: off
     semantic_epsilon: float = 0.0       # embeddings with cosine >= 1 - epsilon group (SemDeDup); 0: off
     semantic_clusters: int = 0          # k-means clusters for the semantic search; 0: about sqrt(items)
     # which member a group keeps: "score_or_field:desc|asc", best first; ties go to the smallest item_id

@@ -1,5 +1,9 @@
-"""The per-item work of the curate job as DoFns (the work itself is in item_work.py). Filters (and later models)
-are built in `setup`, once per worker, never per element; counters feed the Dataflow UI."""
+"""The per-item work of the curate job as DoFns (the work itself is in item_work.py). Filters are built in
+`setup`, once per worker, never per element; counters feed the Dataflow UI.
+
+Each DoFn emits the manifest record (scores, quality decision) and, when model scoring is on, a small copy of the
+picture on the "score" output for RunInference; the decision is re-made once the model scores are joined back.
+"""
 from __future__ import annotations
 
 import apache_beam as beam
@@ -12,6 +16,7 @@ from pipelines.curate.sidecar import lookup
 from pipelines.filters import build_filters
 
 NAMESPACE = "framesift"
+SCORE_TAG = "score"
 
 
 class _CurateDoFn(beam.DoFn):
@@ -20,24 +25,25 @@ class _CurateDoFn(beam.DoFn):
 
     def setup(self):
         self.filters = build_filters(self.cfg.filters)
-        self.kept = Metrics.counter(NAMESPACE, "items_kept")
-        self.rejected = Metrics.counter(NAMESPACE, "items_rejected")
+        if self.cfg.scoring.enabled:
+            from pipelines.scoring.scorer import shrink_for_clip
+            self.shrink = shrink_for_clip
 
-    def _finish(self, row: ManifestRow, sidecar) -> dict:
+    def _emit(self, row: ManifestRow, picture, sidecar):
         row = item_work.finish_row(row, self.filters, lookup(sidecar, row.source_uri), self.config_hash)
-        (self.kept if row.keep else self.rejected).inc()
-        for r in row.reject_reasons:
-            Metrics.counter(NAMESPACE, f"rejected_{r.name}_{r.reason}").inc()
-        return row.to_record()
+        if self.cfg.scoring.enabled:
+            yield beam.pvalue.TaggedOutput(
+                SCORE_TAG, (row.item_id, self.shrink(picture, self.cfg.scoring.image_size), row.caption))
+        yield row.to_record()
 
 
 class AnalyzeImage(_CurateDoFn):
-    """uri -> one manifest row."""
+    """uri -> one manifest record (+ a picture to score)."""
 
     def process(self, uri: str, sidecar):
-        row = item_work.analyze_image(uri, self.cfg, self.filters, self.run_dir)
+        row, picture = item_work.analyze_image(uri, self.cfg, self.filters, self.run_dir)
         Metrics.counter(NAMESPACE, "images").inc()
-        yield self._finish(row, sidecar)
+        yield from self._emit(row, picture, sidecar)
 
 
 class SplitVideo(beam.DoFn):
@@ -54,9 +60,46 @@ class SplitVideo(beam.DoFn):
 
 
 class AnalyzeClip(_CurateDoFn):
-    """clip task -> one manifest row, with a keyframe and an animated preview."""
+    """clip task -> one manifest record (+ its keyframe to score), with a keyframe and an animated preview."""
 
     def process(self, task: dict, sidecar):
-        row = item_work.analyze_clip(task, self.cfg, self.filters, self.run_dir)
+        row, keyframe = item_work.analyze_clip(task, self.cfg, self.filters, self.run_dir)
         Metrics.counter(NAMESPACE, "clips").inc()
-        yield self._finish(row, sidecar)
+        yield from self._emit(row, keyframe, sidecar)
+
+
+class MergeModelScores(beam.DoFn):
+    """(item_id, {"row": [record], "model": [result], "failure": [message]}) -> the record with the model scores and
+    a re-made decision; an item whose batch failed in the model keeps its other scores and gets a dead letter."""
+    DEAD = "dead"
+
+    def __init__(self, cfg: CurateConfig, config_hash: str):
+        self.cfg, self.config_hash = cfg, config_hash
+
+    def setup(self):
+        from pipelines.curate.decide import apply_decision
+        from pipelines.scoring.transform import attach_model_outputs
+        self.filters = build_filters(self.cfg.filters)
+        self.apply_decision, self.attach = apply_decision, attach_model_outputs
+
+    def process(self, element):
+        from framesift.schemas import DeadLetter
+        _, grouped = element
+        for record in grouped["row"]:
+            row = ManifestRow.from_record(record)
+            for message in grouped["failure"]:
+                Metrics.counter(NAMESPACE, "dead_letter_score_models").inc()
+                error_type, _, text = message.partition(": ")
+                yield beam.pvalue.TaggedOutput(self.DEAD, DeadLetter(
+                    uri=row.source_uri, stage="score_models", error_type=error_type, message=text,
+                    detail=f"item {row.item_id}", config_hash=self.config_hash).to_json())
+            self.attach(row, grouped["model"][0] if grouped["model"] else None)
+            yield self.apply_decision(row, self.filters).to_record()
+
+
+def count_decision(record: dict) -> dict:
+    """Final kept/rejected counters, after every stage (filters, models, dedupe) has had its say."""
+    Metrics.counter(NAMESPACE, "items_kept" if record["keep"] else "items_rejected").inc()
+    for r in record["reject_reasons"]:
+        Metrics.counter(NAMESPACE, f"rejected_{r['name']}_{r['reason']}").inc()
+    return record

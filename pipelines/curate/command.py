@@ -15,6 +15,9 @@ def add_arguments(parser):
     parser.add_argument("--output", required=True, metavar="RUN_DIR", help="run directory (local or gs://)")
     parser.add_argument("--sidecar", action="append", default=[], metavar="FILE",
                         help="CSV/JSONL/Parquet metadata keyed by file path (caption, label, ...)")
+    parser.add_argument("--dedupe-against", action="append", default=[], metavar="PATH",
+                        help="earlier run dir or eval-set index: new items that duplicate its items are rejected "
+                             "(eval sets: flagged as leakage); repeatable")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier run in RUN_DIR")
     add_config_arguments(parser)
     parser.epilog = ("Unrecognised flags are Beam pipeline options, e.g. --runner DataflowRunner --project P "
@@ -29,6 +32,7 @@ def run(args, beam_args):
 
     cfg = load_config("curate", args.config, args.overrides)
     cfg.ingest.sidecars = list(cfg.ingest.sidecars) + list(args.sidecar)
+    cfg.dedupe.against = list(cfg.dedupe.against) + list(args.dedupe_against)
     try:
         report = run_curate(cfg, args.input, args.output, args.input_list, beam_args, args.overwrite)
     except InputError as e:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Optional
 
+import numpy as np
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
@@ -16,7 +17,7 @@ from pipelines.curate.decide import decide, item_id, preview_relpath, score_samp
 from pipelines.filters import Filter, Sample
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
-from pipelines.media.perceptual_hash import phash_hex
+from pipelines.media.perceptual_hash import centre_crop_phashes, phash_hex
 from pipelines.media.previews import animated_webp, thumbnail_jpeg
 from pipelines.media.shots import clip_spans, content_changes, find_cuts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
@@ -36,16 +37,19 @@ def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
     return rel
 
 
-def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: str) -> ManifestRow:
+def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
+                  run_dir: str) -> tuple[ManifestRow, np.ndarray]:
+    """-> (row with scores, no decision yet; the analysis-size picture, for model scoring)"""
     decoded = decode_image(rd.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(uri)
     sample = Sample("image", p["width"], p["height"], [decoded.rgb], detail=decoded.detail)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash_hex(decoded.rgb),
+                      phash_crops=centre_crop_phashes(decoded.rgb),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
-    return row
+    return row, decoded.rgb
 
 
 def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
@@ -80,7 +84,9 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
             for i, (s, e) in enumerate(spans)]
 
 
-def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: str) -> ManifestRow:
+def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
+                 run_dir: str) -> tuple[ManifestRow, np.ndarray]:
+    """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
     uri, probe, start, end = task["uri"], task["probe"], task["start_frame"], task["end_frame"]
     with _open(uri) as f:
         container = open_video(f)
@@ -96,12 +102,13 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: 
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
                       **{k: probe[k] for k in _PROBE_KEYS}, phash=phash_hex(sample.keyframe),
+                      phash_crops=centre_crop_phashes(sample.keyframe),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     pv = cfg.previews
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
     row.preview_path = write_preview(run_dir, iid, ".webp",
                                      animated_webp(frames, pv.animated_side, pv.animated_frames, fps))
-    return row
+    return row, sample.keyframe
 
 
 def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], config_hash: str) -> ManifestRow:

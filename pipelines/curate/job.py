@@ -83,6 +83,13 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
             raise InputError(f"--input-list {path}: {e}") from None
     if not patterns and not literal:
         raise InputError("give at least one --input or --input-list")
+    if cfg.scoring.enabled:
+        from pipelines.scoring.scorer import check_weights
+        from pipelines.scoring.weights import WeightsError
+        try:
+            check_weights(cfg.scoring)                # missing weights stop the job before any worker starts
+        except WeightsError as e:
+            raise InputError(str(e)) from None
     run_dir = output if "://" in output else os.path.abspath(output)
     rd.prepare_run_dir(run_dir, overwrite)
     chash = config_hash(cfg)

@@ -1,6 +1,7 @@
 """The curate job's graph, as labelled composite transforms:
 
-  Ingest (match patterns, list files) -> Route by extension -> CurateImages / CurateVideos -> WriteOutputs
+  Ingest (match patterns) -> RouteByExtension -> CurateImages / CurateVideos -> ScoreWithModels (RunInference)
+    -> DedupeStage -> CountDecisions -> WriteOutputs (manifest, dead letters, embeddings; dedupe index)
 
 Failures at any step become dead-letter records (framesift.schemas.DeadLetter); one bad file never fails the job.
 """
@@ -14,9 +15,10 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.metrics import Metrics
 
 from framesift.config import CurateConfig
-from framesift.schemas import MANIFEST_SCHEMA, DeadLetter
+from framesift.schemas import EMBEDDING_SCHEMA, MANIFEST_SCHEMA, DeadLetter
 from pipelines.curate import run_dir as rd
-from pipelines.curate.analyze import NAMESPACE, AnalyzeClip, AnalyzeImage, SplitVideo
+from pipelines.curate.analyze import (NAMESPACE, SCORE_TAG, AnalyzeClip, AnalyzeImage, MergeModelScores,
+                                      SplitVideo, count_decision)
 from pipelines.curate.sidecar import read_sidecar
 
 
@@ -96,17 +98,22 @@ class LoadSidecars(beam.PTransform):
 
 
 class CurateImages(beam.PTransform):
+    """image uris -> (records, pictures to score, dead letters)"""
+
     def __init__(self, cfg, run_dir, config_hash, sidecar):
         super().__init__()
         self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
 
     def expand(self, uris):
-        rows, bad = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args), sidecar=self.sidecar) \
-            .with_exception_handling()
-        return rows, bad | "DeadLetter" >> beam.Map(_dead_letter("analyze_image", self.args[2]))
+        out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args), sidecar=self.sidecar) \
+            .with_outputs(SCORE_TAG, main="rows").with_exception_handling()
+        return out["rows"], out[SCORE_TAG], out["bad"] | "DeadLetter" >> beam.Map(
+            _dead_letter("analyze_image", self.args[2]))
 
 
 class CurateVideos(beam.PTransform):
+    """video uris -> (clip records, keyframes to score, dead letters)"""
+
     def __init__(self, cfg, run_dir, config_hash, sidecar):
         super().__init__()
         self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
@@ -114,13 +121,59 @@ class CurateVideos(beam.PTransform):
     def expand(self, uris):
         cfg, _, config_hash = self.args
         tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg)).with_exception_handling()
-        rows, bad_clip = (tasks | "SpreadClips" >> beam.Reshuffle()
-                          | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args), sidecar=self.sidecar)
-                          .with_exception_handling())
+        out = (tasks | "SpreadClips" >> beam.Reshuffle()
+               | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args), sidecar=self.sidecar)
+               .with_outputs(SCORE_TAG, main="rows").with_exception_handling())
         dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter("split_video", config_hash)),
-                 bad_clip | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
+                 out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
                 | "FlattenDead" >> beam.Flatten())
-        return rows, dead
+        return out["rows"], out[SCORE_TAG], dead
+
+
+class ScoreWithModels(beam.PTransform):
+    """(records, pictures) -> (records with model scores and re-made decisions, embedding records, dead letters).
+    open_clip runs through RunInference (pipelines/scoring), batched, one model per worker process."""
+
+    def __init__(self, cfg: CurateConfig, config_hash: str):
+        super().__init__()
+        self.cfg, self.config_hash = cfg, config_hash
+
+    def expand(self, pcolls):
+        from pipelines.scoring.transform import EmbedAndScore, embedding_record
+        rows, pictures = pcolls
+        results, failures = pictures | "EmbedAndScore" >> EmbedAndScore(self.cfg.scoring, with_failures=True)
+        merged = ({"row": rows | "KeyRows" >> beam.Map(lambda r: (r["item_id"], r)), "model": results,
+                   "failure": failures}
+                  | "Join" >> beam.CoGroupByKey()
+                  | "Merge" >> beam.ParDo(MergeModelScores(self.cfg, self.config_hash))
+                  .with_outputs(MergeModelScores.DEAD, main="rows"))
+        embeddings = results | "EmbeddingRecords" >> beam.MapTuple(embedding_record)
+        return merged["rows"], embeddings, merged[MergeModelScores.DEAD]
+
+
+class DedupeStage(beam.PTransform):
+    """Exact, near (pHash) and semantic (embedding) duplicate groups; each group keeps one member. Also writes
+    this run's dedupe index, so later runs can dedupe against it (--dedupe-against)."""
+
+    def __init__(self, cfg: CurateConfig, run_dir: str):
+        super().__init__()
+        self.cfg, self.run_dir = cfg, run_dir
+
+    def expand(self, pcolls):
+        from pipelines.dedupe.dedupe_index import ReadDedupeIndex, WriteDedupeIndex
+        from pipelines.dedupe.dedupe_transform import Dedupe
+        from pipelines.dedupe.semantic_beam import SemanticPairs, from_embedding_record
+        rows, embeddings = pcolls
+        d = self.cfg.dedupe
+        index = rows.pipeline | "DedupeAgainst" >> ReadDedupeIndex(d.against) if d.against else None
+        semantic = None
+        if d.semantic_epsilon > 0 and embeddings is not None:
+            semantic = (embeddings | "Vectors" >> beam.Map(from_embedding_record)
+                        | "TrainedOnly" >> beam.Filter(lambda e: e is not None)
+                        | "SemanticPairs" >> SemanticPairs(d.semantic_epsilon, d.semantic_clusters))
+        rows = rows | "Dedupe" >> Dedupe(d, semantic_pairs=semantic, index_rows=index)
+        rows | "WriteIndex" >> WriteDedupeIndex(self.run_dir)
+        return rows
 
 
 class WriteOutputs(beam.PTransform):
@@ -129,7 +182,11 @@ class WriteOutputs(beam.PTransform):
         self.run_dir, self.shards = run_dir, manifest_shards
 
     def expand(self, pcolls):
-        rows, dead = pcolls
+        rows, dead, embeddings = pcolls
+        if embeddings is not None:
+            embeddings | "Embeddings" >> beam.io.WriteToParquet(
+                rd.join(self.run_dir, rd.EMBEDDINGS_DIR, "part"), EMBEDDING_SCHEMA, file_name_suffix=".parquet",
+                num_shards=self.shards)
         rows | "Manifest" >> beam.io.WriteToParquet(
             rd.join(self.run_dir, rd.MANIFEST_DIR, "part"), MANIFEST_SCHEMA, file_name_suffix=".parquet",
             num_shards=self.shards)
@@ -143,8 +200,17 @@ def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, con
     uris = p | "Ingest" >> Ingest(patterns, literal_uris)
     images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
     sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
-    image_rows, image_dead = images | "CurateImages" >> CurateImages(cfg, run_dir, config_hash, sidecar)
-    clip_rows, clip_dead = videos | "CurateVideos" >> CurateVideos(cfg, run_dir, config_hash, sidecar)
+    image_rows, image_pictures, image_dead = images | "CurateImages" >> CurateImages(cfg, run_dir, config_hash,
+                                                                                    sidecar)
+    clip_rows, clip_pictures, clip_dead = videos | "CurateVideos" >> CurateVideos(cfg, run_dir, config_hash, sidecar)
     rows = (image_rows, clip_rows) | "AllRows" >> beam.Flatten()
-    dead = (unsupported, image_dead, clip_dead) | "AllDead" >> beam.Flatten()
-    (rows, dead) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards)
+    dead = [unsupported, image_dead, clip_dead]
+    embeddings = None
+    if cfg.scoring.enabled:
+        pictures = (image_pictures, clip_pictures) | "AllPictures" >> beam.Flatten()
+        rows, embeddings, score_dead = (rows, pictures) | "ScoreWithModels" >> ScoreWithModels(cfg, config_hash)
+        dead.append(score_dead)
+    rows = (rows, embeddings) | "DedupeStage" >> DedupeStage(cfg, run_dir)
+    rows = rows | "CountDecisions" >> beam.Map(count_decision)
+    dead = dead | "AllDead" >> beam.Flatten()
+    (rows, dead, embeddings) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards)

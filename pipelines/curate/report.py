@@ -10,12 +10,18 @@ import pyarrow as pa
 from framesift.schemas import DeadLetter
 
 
+# dead letters of these stages lose a whole input; later stages (a clip, a model batch) lose one item of an input
+# that also has other items
+INPUT_STAGES = ("ingest", "analyze_image", "split_video")
+
+
 def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Optional[int],
                  config_hash: str, run_dir: str) -> dict:
-    cols = manifest.select(["source_uri", "media_type", "keep", "reject_reasons", "scores"]).to_pydict()
+    cols = manifest.select(["source_uri", "media_type", "keep", "reject_reasons", "models"]).to_pydict()
     sources = set(cols["source_uri"])
-    dead_inputs = {d.uri for d in dead if d.stage in ("ingest", "analyze_image", "split_video")}
-    item_dead = [d for d in dead if d.stage not in ("ingest", "analyze_image", "split_video")]
+    dead_inputs = {d.uri for d in dead if d.stage in INPUT_STAGES}
+    item_dead = [d for d in dead if d.stage not in INPUT_STAGES]
+    models = collections.Counter(f"{k}={v}" for entry in cols["models"] for k, v in (entry or []))
     reasons = collections.Counter()
     for rejections in cols["reject_reasons"]:
         for r in rejections or []:
@@ -45,8 +51,12 @@ def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Op
             "inputs_by_error_type": dict(sorted(collections.Counter(
                 d.error_type for d in dead if d.uri in dead_inputs - sources).items())),
             "by_stage": dict(sorted(collections.Counter(d.stage for d in dead).items())),
-            "clip_failures": len(item_dead),
+            "item_failures": len(item_dead),
         },
+        # which model produced the model-based scores, and on how many items; "untrained" weights make those scores
+        # meaningless, which the report says out loud
+        "models": dict(sorted(models.items())),
+        "untrained_model_scores": any(k.endswith("/untrained") for k in models),
     }
     reconciled = inputs_seen == len(sources) + len(dead_inputs - sources)
     if inputs_expected is not None:
@@ -66,4 +76,11 @@ def format_summary(report: dict) -> str:
         lines.append(f"  rejected {reason}: {n}")
     for err, n in report["dead_letter"]["inputs_by_error_type"].items():
         lines.append(f"  dead letter {err}: {n}")
+    if report["dead_letter"]["item_failures"]:
+        lines.append(f"  items that failed a later stage (see dead_letter/): {report['dead_letter']['item_failures']}")
+    if report["models"]:
+        lines.append("model scores: " + ", ".join(report["models"]))
+    if report["untrained_model_scores"]:
+        lines.append("  NOTE: model scores come from UNTRAINED weights (offline default); they rank nothing. "
+                     "Set scoring.pretrained to cached or local weights for real scores.")
     return "\n".join(lines)

@@ -7,9 +7,12 @@ import uuid
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.dedupe.dedupe_index import INDEX_DIR as DEDUPE_INDEX_DIR
+
 MANIFEST_DIR = "manifest"
 DEAD_LETTER_DIR = "dead_letter"
 PREVIEWS_DIR = "previews"
+EMBEDDINGS_DIR = "embeddings"
 CONFIG_FILE = "config.yaml"
 REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
@@ -41,7 +44,8 @@ def read_bytes(path: str) -> bytes:
 
 def _has_outputs(run_dir: str) -> list[str]:
     found = []
-    for name in (MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR, REPORT_JSON, CONFIG_FILE):
+    for name in (MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR, EMBEDDINGS_DIR, DEDUPE_INDEX_DIR, REPORT_JSON,
+                 CONFIG_FILE):
         result = FileSystems.match([join(run_dir, name) + ("/**" if "." not in name else "")])[0]
         if result.metadata_list:
             found.append(name)

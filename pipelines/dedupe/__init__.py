@@ -7,7 +7,6 @@
   semantic.py            SemDeDup: k-means, then cosine >= 1 - epsilon within clusters; semantic_beam.py: in Beam
   representative.py      which member a group keeps, and the manifest fields it writes
   graph_nodes.py         the item / content-node graph both paths build
-  crop_hashes.py         centre-crop pHashes, the extra hash that catches cropped copies
   dedupe_transform.py    `Dedupe`, the composite Beam transform; dedupe_local.py: the same on one machine
   dedupe_index.py        the persisted index (RUN_DIR/dedupe_index/); incremental.py: dedupe against it
 """

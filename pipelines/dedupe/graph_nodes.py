@@ -42,7 +42,7 @@ def perceptual_hashes(record: Mapping[str, Any]) -> list[str]:
 
     Why the hook: a 90% centre crop moves a full-frame pHash by 8-26 bits on real photos (measured on skimage's
     photos), past any distance that keeps distinct photos apart. A hash of each item's own centre crop
-    (crop_hashes.centre_crop_phash) lands within a few bits of the crop copy's full-frame hash.
+    (pipelines/media/perceptual_hash.centre_crop_phashes) lands within a few bits of the crop copy's full-frame hash.
     """
     hashes = [record["phash"]] if record.get("phash") else []
     hashes.extend(h for h in record.get("phash_crops") or [] if h)

@@ -1,15 +1,29 @@
-"""64-bit DCT perceptual hash (pHash, as imagehash computes it), stored as 16 hex digits.
+"""64-bit DCT perceptual hashes (pHash, as imagehash computes it), stored as 16 hex digits.
 
-Near-duplicates (resized, re-encoded, slightly cropped or brightness-shifted copies) land within a small Hamming
-distance of each other; the dedupe stage searches for such pairs."""
+Near-duplicates (resized, re-encoded, brightness-shifted copies) land within a small Hamming distance of each other.
+A 90% centre crop, though, moves a full-frame pHash by 8-26 bits on real photos — past any distance that keeps
+distinct photos apart — so every item also carries the pHash of its own centre crop, which lands within a few bits
+of a cropped copy's full-frame hash (pipelines/dedupe/graph_nodes.py searches both).
+"""
+from __future__ import annotations
+
 import imagehash
 import numpy as np
 from PIL import Image
 
+CROP_FRACTIONS = (0.9,)
+
 
 def phash_hex(rgb: np.ndarray) -> str:
-    return str(imagehash.phash(Image.fromarray(rgb), hash_size=8))
+    return str(imagehash.phash(Image.fromarray(np.ascontiguousarray(rgb)), hash_size=8))
 
 
-def phash_int(hex_digits: str) -> int:
-    return int(hex_digits, 16)
+def centre_crop(rgb: np.ndarray, fraction: float) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return rgb[top:top + ch, left:left + cw]
+
+
+def centre_crop_phashes(rgb: np.ndarray, fractions=CROP_FRACTIONS) -> list[str]:
+    return [phash_hex(centre_crop(rgb, f)) for f in fractions]
