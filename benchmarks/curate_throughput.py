@@ -93,7 +93,10 @@ def main():
             from framesift.demo_data import build_demo_corpus
             build_demo_corpus(os.path.join(work, "data"))
             input_dir = os.path.join(work, "data", "media")
-        cfg = load_config("curate")
+        # like for like: the per-item work of item_work.py on both sides; model scoring (its own benchmark:
+        # embedding_throughput.py) and dedupe (dedupe_scale.py) are switched off
+        cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
+                                               "dedupe.near_max_distance=-1", "dedupe.semantic_epsilon=0"])
         patterns = resolve_patterns([input_dir])
         uris = sorted(m.path for m in FileSystems.match(patterns)[0].metadata_list)
         print(f"inputs: {count_inputs(patterns, [])} files in {input_dir}; {os.cpu_count()} cores")

@@ -241,3 +241,14 @@ def test_dedupe_against_an_earlier_run(run, corpus, tmp_path):
     for r in read_manifest(str(tmp_path / "again")).to_pylist():
         reasons = [x for x in r["reject_reasons"] if x["stage"] == "dedupe"]
         assert reasons and reasons[0]["score_key"].split(":", 1)[1] in earlier, r["source_uri"]
+
+
+def test_scoring_and_dedupe_can_be_switched_off(corpus, tmp_path):
+    cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
+                                           "dedupe.near_max_distance=-1"])
+    report = run_curate(cfg, [str(corpus / "good"), str(corpus / "bad")], str(tmp_path / "plain"),
+                        beam_args=IN_PROCESS)
+    rows = read_manifest(str(tmp_path / "plain")).to_pylist()
+    assert report["reconciled"] and len(rows) == 6
+    assert not (tmp_path / "plain" / "embeddings").exists() and not (tmp_path / "plain" / "dedupe_index").exists()
+    assert all(r["duplicate_group"] is None and not dict(r["models"]) for r in rows)

@@ -57,19 +57,15 @@ def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
 
 
 def card(ctx: Review, row: dict, dec: Optional[ReviewDecision], index: int, is_cursor: bool) -> None:
+    """Four elements per card (48 cards a page): the preview, one text block, one button."""
     with st.container(border=True):
         data = thumbnail(ctx.media, row)
         if data:
             st.image(data, width="stretch")
-        else:
-            st.text("(no preview)")
-        st.text(("▶ " if is_cursor else "") + display_name(row)[:60])
-        st.text(decision_text(dec))
-        st.text(pipeline_text(row)[:80])
-        left, right = st.columns(2)
-        left.button("Select", key=f"sel_{index}", on_click=_select, args=(index,), width="stretch")
-        if right.button("Open", key=f"open_{index}", width="stretch"):
-            st.switch_page("app_pages/item.py", query_params={"item": row["item_id"]})
+        st.text("\n".join([("▶ " if is_cursor else "") + display_name(row)[:48], decision_text(dec)[:48],
+                           pipeline_text(row)[:48]]))
+        st.button("Select", key=f"sel_{index}", on_click=_select, args=(index,), width="stretch",
+                  type="primary" if is_cursor else "secondary")
 
 
 def _select(index: int) -> None:

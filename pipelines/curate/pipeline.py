@@ -155,16 +155,15 @@ class DedupeStage(beam.PTransform):
     """Exact, near (pHash) and semantic (embedding) duplicate groups; each group keeps one member. Also writes
     this run's dedupe index, so later runs can dedupe against it (--dedupe-against)."""
 
-    def __init__(self, cfg: CurateConfig, run_dir: str):
+    def __init__(self, cfg: CurateConfig, run_dir: str, embeddings=None):
         super().__init__()
-        self.cfg, self.run_dir = cfg, run_dir
+        self.cfg, self.run_dir, self.embeddings = cfg, run_dir, embeddings
 
-    def expand(self, pcolls):
+    def expand(self, rows):
         from pipelines.dedupe.dedupe_index import ReadDedupeIndex, WriteDedupeIndex
         from pipelines.dedupe.dedupe_transform import Dedupe
         from pipelines.dedupe.semantic_beam import SemanticPairs, from_embedding_record
-        rows, embeddings = pcolls
-        d = self.cfg.dedupe
+        embeddings, d = self.embeddings, self.cfg.dedupe
         index = rows.pipeline | "DedupeAgainst" >> ReadDedupeIndex(d.against) if d.against else None
         semantic = None
         if d.semantic_epsilon > 0 and embeddings is not None:
@@ -177,14 +176,14 @@ class DedupeStage(beam.PTransform):
 
 
 class WriteOutputs(beam.PTransform):
-    def __init__(self, run_dir: str, manifest_shards: int):
+    def __init__(self, run_dir: str, manifest_shards: int, embeddings=None):
         super().__init__()
-        self.run_dir, self.shards = run_dir, manifest_shards
+        self.run_dir, self.shards, self.embeddings = run_dir, manifest_shards, embeddings
 
     def expand(self, pcolls):
-        rows, dead, embeddings = pcolls
-        if embeddings is not None:
-            embeddings | "Embeddings" >> beam.io.WriteToParquet(
+        rows, dead = pcolls
+        if self.embeddings is not None:
+            self.embeddings | "Embeddings" >> beam.io.WriteToParquet(
                 rd.join(self.run_dir, rd.EMBEDDINGS_DIR, "part"), EMBEDDING_SCHEMA, file_name_suffix=".parquet",
                 num_shards=self.shards)
         rows | "Manifest" >> beam.io.WriteToParquet(
@@ -210,7 +209,9 @@ def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, con
         pictures = (image_pictures, clip_pictures) | "AllPictures" >> beam.Flatten()
         rows, embeddings, score_dead = (rows, pictures) | "ScoreWithModels" >> ScoreWithModels(cfg, config_hash)
         dead.append(score_dead)
-    rows = (rows, embeddings) | "DedupeStage" >> DedupeStage(cfg, run_dir)
+    d = cfg.dedupe
+    if d.exact or d.near_max_distance >= 0 or d.semantic_epsilon > 0:
+        rows = rows | "DedupeStage" >> DedupeStage(cfg, run_dir, embeddings)
     rows = rows | "CountDecisions" >> beam.Map(count_decision)
     dead = dead | "AllDead" >> beam.Flatten()
-    (rows, dead, embeddings) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards)
+    (rows, dead) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards, embeddings)
