@@ -65,6 +65,9 @@ class ManifestQuery:
         schemas = [pa.ipc.open_file(p).schema for p in paths]
         self.schema = pa.unify_schemas(schemas) if schemas else pa.schema([])
         self.dataset = ds.dataset(paths, format="ipc", schema=self.schema)
+        # point lookups (a page's 48 rows) go to memory-mapped fragments: zero-copy, only touched pages are read
+        self._fragments = [pa.ipc.open_file(pa.memory_map(p)).read_all() for p in paths]
+        self._starts = np.cumsum([0] + [f.num_rows for f in self._fragments])
 
     @_reopening
     def scan(self, columns: list[str], filter: Optional[pc.Expression] = None) -> pa.Table:
@@ -124,25 +127,27 @@ class ManifestQuery:
         return expr
 
     @_reopening
-    def _matching(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> pa.Table:
-        """Row numbers (and the sort column) of every matching row, in the requested order."""
+    def _matching(self, q: QueueQuery, include_ids=None, exclude_ids=None,
+                  top: Optional[int] = None) -> tuple[pa.Array, int]:
+        """(row numbers of the matching rows in queue order, how many match); only the first `top` if given."""
         sort_col = SCORE_PREFIX + q.sort_by if q.sort_by and q.sort_by in self.score_keys else None
         cols = ["row"] + ([sort_col] if sort_col else [])
         t = self.dataset.to_table(columns=cols, filter=self.expression(q, include_ids, exclude_ids))
+        order, keys = "ascending", [("row", "ascending")]
         if sort_col:
             order = "descending" if q.descending else "ascending"
             # missing scores last in either direction (portable: null_placement moved between pyarrow versions)
-            key = pc.fill_null(t.column(sort_col), -np.inf if q.descending else np.inf)
-            t = t.append_column("_key", key)
-            t = t.take(pc.sort_indices(t, [("_key", order), ("row", "ascending")]))
+            t = t.append_column("_key", pc.fill_null(t.column(sort_col), -np.inf if q.descending else np.inf))
+            keys = [("_key", order), ("row", "ascending")]
+        if top is not None and top < t.num_rows:
+            idx = pc.select_k_unstable(t, top, sort_keys=keys)     # O(n), sorted; "row" breaks every tie
         else:
-            t = t.take(pc.sort_indices(t, [("row", "ascending")]))
-        return t
+            idx = pc.sort_indices(t, keys)
+        return t.column("row").take(idx), t.num_rows
 
     def page(self, q: QueueQuery, offset: int, limit: int, include_ids=None, exclude_ids=None) -> Page:
-        matching = self._matching(q, include_ids, exclude_ids)
-        rows = matching.column("row").slice(offset, limit)
-        return Page(total=matching.num_rows, rows=self.take_rows(rows.to_pylist()))
+        rows, total = self._matching(q, include_ids, exclude_ids, top=offset + limit)
+        return Page(total=total, rows=self.take_rows(rows.slice(offset, limit).to_pylist()))
 
     @_reopening
     def take_rows(self, rows: list[int], columns: Optional[list[str]] = None) -> list[dict]:
@@ -150,20 +155,29 @@ class ManifestQuery:
         if not rows:
             return []
         score_cols = [n for n in self.schema.names if n.startswith(SCORE_PREFIX)]
-        t = self.dataset.take(pa.array(rows, pa.int64()), columns=(columns or CARD_COLUMNS) + score_cols)
-        out = []
-        for rec in t.to_pylist():
-            rec["scores"] = {k[len(SCORE_PREFIX):]: rec.pop(k) for k in score_cols if rec.get(k) is not None}
-            for k in score_cols:
-                rec.pop(k, None)
-            out.append(rec)
+        wanted = (columns or CARD_COLUMNS) + score_cols
+        rows_np = np.asarray(rows, dtype=np.int64)
+        frag_of = np.searchsorted(self._starts, rows_np, side="right") - 1
+        out: list[Optional[dict]] = [None] * len(rows)
+        for f in np.unique(frag_of):
+            where = np.nonzero(frag_of == f)[0]
+            frag = self._fragments[f]
+            part = frag.take(pa.array(rows_np[where] - self._starts[f]))
+            cols = {c: part.column(c).to_pylist() if c in part.column_names else [None] * len(where) for c in wanted}
+            for j, pos in enumerate(where):
+                rec = {c: cols[c][j] for c in wanted}
+                rec["scores"] = {k[len(SCORE_PREFIX):]: rec.pop(k) for k in score_cols if rec.get(k) is not None}
+                for k in score_cols:
+                    rec.pop(k, None)
+                out[pos] = rec
         return out
 
     @_reopening
     def item_ids(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> list[str]:
         """Every matching item id, in queue order (for batch actions on the filtered selection)."""
-        rows = self._matching(q, include_ids, exclude_ids).column("row")
-        return self.dataset.take(rows, columns=["item_id"]).column("item_id").to_pylist()
+        rows, _ = self._matching(q, include_ids, exclude_ids)
+        ids = pa.chunked_array([f.column("item_id") for f in self._fragments], pa.string())
+        return ids.take(rows).to_pylist()
 
     @_reopening
     def count(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> int:

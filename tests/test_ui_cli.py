@@ -57,7 +57,8 @@ def test_curation_ui_never_imports_beam():
             "from pipelines.filters import build_filters\n"
             "from framesift.config import load_config\n"
             "build_filters(load_config('curate').filters)\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'apache_beam' or m.startswith('pipelines.curate'))\n"
+            "bad = sorted(m for m in sys.modules\n"
+            "             if m.split('.')[0] == 'apache_beam' or m.startswith('pipelines.curate'))\n"
             "print(bad)\n"
             "sys.exit(1 if bad else 0)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

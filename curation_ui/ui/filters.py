@@ -1,5 +1,9 @@
 """The queue's filter sidebar: pipeline state, media type, review state, reasons, duplicate group, score ranges,
-sort. Returns a QueueQuery plus the review states; any change goes back to the first page."""
+sort. Returns a QueueQuery plus the review states; any change goes back to the first page.
+
+A link can preset them once per session, e.g. ?keep=rejected&media=clip&state=undecided&state=flag
+&reason=sharpness:too_blurry&group=*&range=sharpness:0:0.01&sort=sharpness&desc=1
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -16,7 +20,44 @@ def _reset_page():
     st.session_state["cursor"] = 0
 
 
+def _number(text: str):
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _preset_from_url(query: ManifestQuery) -> None:
+    if st.session_state.get("_filters_from_url"):
+        return
+    st.session_state["_filters_from_url"] = True
+    qp, preset = st.query_params, {}
+    if qp.get("keep") in _KEEP:
+        preset["f_keep"] = qp["keep"]
+    if qp.get("media") in ("all", "image", "clip"):
+        preset["f_media"] = qp["media"]
+    if "state" in qp:
+        preset["f_state"] = [s for s in qp.get_all("state") if s in REVIEW_STATES]
+    if "reason" in qp:
+        preset["f_reasons"] = [r for r in qp.get_all("reason") if r in query.reason_counts]
+    if "group" in qp:
+        preset["f_group"] = qp["group"]
+    ranges = [r.split(":") for r in qp.get_all("range")]
+    ranges = [(k, lo, hi) for k, lo, hi in (r for r in ranges if len(r) == 3) if k in query.score_keys]
+    if ranges:
+        preset["f_ranges"] = [k for k, _, _ in ranges]
+        for k, lo, hi in ranges:
+            preset[f"f_lo_{k}"], preset[f"f_hi_{k}"] = _number(lo), _number(hi)
+    if qp.get("sort") in query.score_keys:
+        preset["f_sort"] = qp["sort"]
+    if qp.get("desc") == "1":
+        preset["f_desc"] = True
+    for key, value in preset.items():
+        st.session_state.setdefault(key, value)
+
+
 def queue_filters(query: ManifestQuery) -> tuple[QueueQuery, list[str]]:
+    _preset_from_url(query)
     sb = st.sidebar
     sb.subheader("Filters")
     kw = {"on_change": _reset_page}

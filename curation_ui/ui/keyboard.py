@@ -11,7 +11,8 @@ import streamlit as st
 
 SHORTCUTS = {"a": "approve", "r": "reject", "f": "flag", "s": "skip", "j": "next", "ArrowRight": "next",
              "k": "prev", "ArrowLeft": "prev", "o": "open"}
-HELP = "Keys: a approve · r reject (with the reason selected) · f flag · s skip · j/→ next · k/← previous · o open"
+HELP = ("Keys: a approve · r reject (with the reason selected) · f flag · s skip · j/→ next · k/← previous · "
+        "o open")
 
 _SCRIPT = """<script>
 (function() {
