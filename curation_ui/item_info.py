@@ -11,18 +11,20 @@ from framesift.schemas import ManifestRow
 _SKIP = {"scores", "reject_reasons", "metadata", "models", "spectral_profile", "caption"}
 
 
-def score_table(row: ManifestRow, thresholds: list[Threshold]) -> list[dict]:
-    """One line per score: value, the rule(s) it is held to, and whether it passes them now."""
+def score_table(row: ManifestRow, thresholds: list[Threshold], extra: dict | None = None) -> list[dict]:
+    """One line per score: value, the rule(s) it is held to, and whether it passes them now. `extra`: scores from
+    beside the manifest (the feedback model's `preference`)."""
     rules = by_score(thresholds)
+    scores = {**(extra or {}), **row.scores}
     out = []
-    for key in sorted(set(row.scores) | set(rules)):
-        value = row.scores.get(key)
+    for key in sorted(set(scores) | set(rules)):
+        value = scores.get(key)
         checks = [t for t in rules.get(key, []) if row.media_type in t.media_types]
         passes = [bool(t.passes(np.array([np.nan if value is None else value]))[0]) for t in checks]
         out.append({"score": key, "value": value,
                     "passes": (all(passes) if checks else None) if value is not None else None,
                     "rule": "; ".join(t.describe() for t in checks) or "(recorded only)",
-                    "model": row.models.get(key, "") if row.models else ""})
+                    "model": (row.models or {}).get(key, "feedback model" if key in (extra or {}) else "")})
     return out
 
 

@@ -177,3 +177,14 @@ def test_export_page_writes_under_the_run_only(run):
     at.text_input(key="export_output").input("../../escaped.parquet").run()
     at.button(key="export_go").click().run()
     assert at.error and not os.path.exists(os.path.join(os.path.dirname(run), "escaped.parquet"))
+
+
+def test_oidc_login_when_auth_is_configured(run):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "s",
+                          "client_id": "c", "client_secret": "x",
+                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.button(key="login").label == "Log in to review"
+    assert not [t for t in at.sidebar.text_input if t.key == "reviewer"]     # no self-declared names then

@@ -39,7 +39,8 @@ with right:
     decision_buttons(ctx, item_id, dec)
     install_shortcuts()
     st.subheader("Scores")
-    st.dataframe(pd.DataFrame(score_table(row, ctx.thresholds)), hide_index=True)
+    extra = {k: v for k, v in index_row["scores"].items() if k not in row.scores}    # e.g. preference
+    st.dataframe(pd.DataFrame(score_table(row, ctx.thresholds, extra)), hide_index=True)
     st.subheader("Reasons")
     for r in row.reject_reasons or []:
         st.text(f"[{r.stage}] {r.describe()}")

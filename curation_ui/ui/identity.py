@@ -26,7 +26,7 @@ def _remember_name() -> None:
 def reviewer_sidebar() -> None:
     sb = st.sidebar
     if oidc_configured():
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             sb.button("Log in to review", key="login", on_click=st.login)
             st.session_state["reviewer"] = ""
             return
