@@ -2,7 +2,8 @@
 
 Default policy (`pipeline_then_human`): what the pipeline kept, minus what reviewers rejected, plus what reviewers
 approved among the pipeline's rejects. In a duplicate group whose representative a reviewer chose, that item
-stands for the group and the other members drop out (unless a reviewer approved one of them explicitly). "flag"
+stands for the group and the other members drop out (unless a reviewer approved one of them explicitly); a choice
+never re-admits an item the dedupe stage rejected as evaluation-set leakage (only an explicit approve can). "flag"
 and "skip" leave the pipeline's call standing, except under `pipeline_then_human_strict`, which also drops
 flagged items. `human_only` exports only what reviewers approved (or chose as representatives).
 
@@ -58,6 +59,19 @@ def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
 
 
+EVAL_LEAKAGE = "eval_leakage"     # the dedupe stage's reason for items that duplicate an evaluation set
+
+
+def _has_reason(reasons, reason: str) -> np.ndarray:
+    reasons = reasons.combine_chunks() if isinstance(reasons, pa.ChunkedArray) else reasons
+    out = np.zeros(len(reasons), bool)
+    flat = pc.list_flatten(reasons)
+    if len(flat):
+        hit = pc.equal(flat.field("reason"), reason).to_numpy(zero_copy_only=False).astype(bool)
+        out[pc.list_parent_indices(reasons).to_numpy()[hit]] = True
+    return out
+
+
 def _decide_batch(batch: pa.Table, decisions: pa.Table, reps: pa.Table, policy: ExportPolicy):
     ids = batch.column("item_id")
     keep = batch.column("keep").to_numpy(zero_copy_only=False).astype(bool)
@@ -66,7 +80,8 @@ def _decide_batch(batch: pa.Table, decisions: pa.Table, reps: pa.Table, policy: 
         if policy.honour_representatives else np.full(len(ids), None, object)
     item_ids = _strings(ids)
     chosen_group = rep_item != None  # noqa: E711  (elementwise on an object array)
-    is_rep = chosen_group & (rep_item == item_ids)
+    # choosing a representative never re-admits an item that leaks evaluation data (only an explicit approve does)
+    is_rep = chosen_group & (rep_item == item_ids) & ~_has_reason(batch.column("reject_reasons"), EVAL_LEAKAGE)
     base = keep.copy() if policy.start_from_pipeline else np.zeros(len(ids), bool)
     base[chosen_group] = is_rep[chosen_group]
     include = base.copy()

@@ -81,3 +81,23 @@ def test_export_command(reviewed, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "framesift.cli", "export", "--run", str(tmp_path / "nope"),
                           "--output", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "not a curate run" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_chosen_representative_never_readmits_eval_leakage(tmp_path):
+    from framesift.schemas import Rejection, rows_to_table, table_to_rows
+    run = make_run(tmp_path / "run", n_images=12)
+    path = tmp_path / "run" / "manifest" / "part-00000-of-00001.parquet"
+    rows = table_to_rows(pq.read_table(path))
+    for r in rows:
+        if r.item_id == "img009":       # grpA member that duplicates an eval image
+            r.keep = False
+            r.reject_reasons.append(Rejection("dedupe", "dedupe", "duplicate_of:eval", None, "max", None,
+                                              "eval_leakage"))
+    pq.write_table(rows_to_table(rows), path)
+    store = DecisionStore(default_db_url(str(tmp_path / "run")))
+    store.set_representative("grpA", "img009", "carol")
+    _, chosen, _ = _export(str(tmp_path / "run"), store, tmp_path, "pipeline_then_human")
+    assert "img009" not in chosen
+    store.decide("img009", "approve", "carol")                   # an explicit approve is a deliberate override
+    _, approved, _ = _export(str(tmp_path / "run"), store, tmp_path, "pipeline_then_human")
+    assert approved["img009"]["decision"] == "approve"
