@@ -79,7 +79,7 @@ def format_summary(report: dict) -> str:
     if report["dead_letter"]["item_failures"]:
         lines.append(f"  items that failed a later stage (see dead_letter/): {report['dead_letter']['item_failures']}")
     if report["models"]:
-        lines.append("model scores: " + ", ".join(report["models"]))
+        lines.append("model scores: " + ", ".join(f"{k} ({n} items)" for k, n in report["models"].items()))
     if report["untrained_model_scores"]:
         lines.append("  NOTE: model scores come from UNTRAINED weights (offline default); they rank nothing. "
                      "Set scoring.pretrained to cached or local weights for real scores.")
