@@ -21,10 +21,13 @@ def _init_worker(cfg, run_dir):
     _STATE.update(cfg=cfg, run_dir=run_dir, filters=build_filters(cfg.filters))
 
 
-def _image(uri):
+def _analyze(kind_and_arg):
+    """One image (uri) or one clip (task) -> 1 item, or 0 when it fails (the Beam job dead-letters those)."""
     from pipelines.curate import item_work
+    kind, arg = kind_and_arg
+    analyze = item_work.analyze_image if kind == "image" else item_work.analyze_clip
     try:
-        row, _ = item_work.analyze_image(uri, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
+        row, _ = analyze(arg, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
         item_work.finish_row(row, _STATE["filters"], None, "bench")
         return 1
     except Exception:
@@ -39,23 +42,14 @@ def _split(uri):
         return []
 
 
-def _clip(task):
-    from pipelines.curate import item_work
-    try:
-        row, _ = item_work.analyze_clip(task, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
-        item_work.finish_row(row, _STATE["filters"], None, "bench")
-        return 1
-    except Exception:
-        return 0
-
-
 def run_baseline(cfg, uris, run_dir, workers) -> tuple[int, float]:
     images = [u for u in uris if os.path.splitext(u)[1].lower().lstrip(".") in cfg.ingest.image_extensions]
     videos = [u for u in uris if os.path.splitext(u)[1].lower().lstrip(".") in cfg.ingest.video_extensions]
     start = time.perf_counter()
     with mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(cfg, run_dir)) as pool:
         tasks = [t for ts in pool.map(_split, videos, chunksize=1) for t in ts]
-        items = sum(pool.map(_image, images, chunksize=4)) + sum(pool.map(_clip, tasks, chunksize=1))
+        items = (sum(pool.map(_analyze, [("image", u) for u in images], chunksize=4))
+                 + sum(pool.map(_analyze, [("clip", t) for t in tasks], chunksize=1)))
     return items, time.perf_counter() - start
 
 

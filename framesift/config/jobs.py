@@ -23,13 +23,11 @@ class IngestConfig:
 class AnalysisConfig:
     image_max_side: int = 512       # images are decoded (JPEG: DCT-scaled) to about this size for scoring
     video_max_side: int = 256       # clip frames are decoded and scaled to this size for scoring
-    clip_sample_frames: int = 16    # frames sampled evenly from a clip for motion and quality scores
     pixel_hash: bool = True         # hash full-resolution pixels (exact dedupe); costs a full JPEG decode
 
 
 @dataclass
 class ShotsConfig:
-    detector: Literal["content"] = "content"
     threshold: float = 30.0         # mean HSV change (0-255) between consecutive frames that marks a hard cut
     min_shot_frames: int = 4        # cuts closer than this are merged (flashes, fades)
     max_clip_s: float = 10.0        # longer shots are cut into consecutive clips of at most this length
