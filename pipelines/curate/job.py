@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Optional
 
 import apache_beam as beam
@@ -97,13 +98,16 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
 
     p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args)))
     build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars))
+    started = time.perf_counter()
     result = p.run()
     result.wait_until_finish()
+    pipeline_s = time.perf_counter() - started
 
     manifest = read_manifest(run_dir)
     dead = read_dead_letters(run_dir)
     report = build_report(manifest, dead, count_inputs(patterns, literal), chash, run_dir)
     report["metrics"] = _counters(result)
+    report["timing_s"] = {"pipeline": round(pipeline_s, 3), "report": round(time.perf_counter() - started - pipeline_s, 3)}
     rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode(),
                     "text/html")
     # report.json last: its presence marks a finished run
