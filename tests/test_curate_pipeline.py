@@ -221,6 +221,7 @@ def test_model_scores_and_embeddings_are_written(run):
     captioned = [r for r in manifest if r["caption"]]
     assert captioned and all("caption_similarity" in dict(r["scores"]) for r in captioned)
     assert report["untrained_model_scores"] is True
+    assert "UNTRAINED weights" in (out / "report.html").read_text()
 
 
 def test_missing_weights_stop_the_job_before_it_starts(corpus, tmp_path):

@@ -58,6 +58,11 @@ def render_report_html(report: dict, manifest: pa.Table, filters: list[Filter]) 
     thresholds = _thresholds(filters)
     body = [f"<h1>framesift curate report</h1><p>run: <code>{esc(report['run_dir'])}</code>, "
             f"config hash <code>{esc(report['config_hash'])}</code></p>",
+            ("<p style='background:#fde2e1;padding:8px'><b>Model scores come from UNTRAINED weights</b> (offline "
+             "default): they rank nothing. Set <code>scoring.pretrained</code> to cached or local weights.</p>"
+             if report.get("untrained_model_scores") else ""),
+            ("<p>Model scores: " + esc(", ".join(f"{k} ({n} items)" for k, n in report["models"].items())) + "</p>"
+             if report.get("models") else ""),
             "<h2>Counts</h2><pre>" + esc(json.dumps({k: report[k] for k in ("inputs", "items", "reconciled")},
                                                      indent=2)) + "</pre>",
             "<h2>Reject reasons</h2><table>"]
