@@ -34,3 +34,22 @@ def jpeg_bytes(rgb: np.ndarray, **kw) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="JPEG", quality=90, **kw)
     return buf.getvalue()
+
+
+def timed_video(path: str, times: list[float], pictures: list[np.ndarray], fmt=None, offset: float = 0.0,
+                time_base=None) -> None:
+    """A video whose frames sit at the given presentation times (variable frame rate, start offsets)."""
+    from fractions import Fraction
+    tb = time_base or Fraction(1, 1000)
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = pictures[0].shape[1], pictures[0].shape[0], "yuv420p"
+        stream.codec_context.time_base = tb
+        stream.time_base = tb
+        for t, rgb in zip(times, pictures):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = int(round((t + offset) / tb)), tb
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)

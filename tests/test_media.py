@@ -87,3 +87,36 @@ def test_find_cuts_merges_flashes():
     changes = [1, 1, 1, 1, 50, 60, 1, 1, 1, 1, 55, 1]   # 50 then 60: one cut, the flash frame is merged
     assert find_cuts(changes, threshold=30, min_shot_frames=4) == [5, 11]
     assert find_cuts([70, 1, 1], threshold=30, min_shot_frames=4) == []   # a first shot of 1 frame is no shot
+
+
+def _spans_cover_every_frame(path):
+    from framesift.config import load_config
+    from pipelines.curate.item_work import split_video
+    tasks = split_video(str(path), load_config("curate"))
+    covered = 0
+    for t in tasks:
+        with open(path, "rb") as f:
+            covered += sum(1 for _ in iter_frames(open_video(f), 64, t["start_frame"], t["end_frame"]))
+    return tasks, covered
+
+
+def test_variable_frame_rate_video_loses_no_frames(tmp_path):
+    from tests.media_fixtures import pan_frames, timed_video
+    astro, coffee = pan_frames(skimage.data.astronaut(), 150, step=1), pan_frames(skimage.data.coffee(), 50, step=2)
+    times = [i / 30 for i in range(150)] + [5 + i / 10 for i in range(50)]    # 5 s at 30 fps, then 5 s at 10 fps
+    timed_video(tmp_path / "vfr.mkv", times, astro + coffee)
+    tasks, covered = _spans_cover_every_frame(tmp_path / "vfr.mkv")
+    assert covered == 200
+    assert tasks[0]["probe"]["duration_s"] == pytest.approx(10, abs=0.2)
+    assert tasks[1]["start_frame"] == 150          # the cut, in presentation-time frame numbers
+
+
+def test_mpeg_ts_with_start_offset_decodes_every_span(tmp_path):
+    from fractions import Fraction
+    from tests.media_fixtures import pan_frames, timed_video
+    frames = pan_frames(skimage.data.astronaut(), 60) + pan_frames(skimage.data.coffee(), 60)
+    timed_video(tmp_path / "offset.ts", [i / 30 for i in range(120)], frames, fmt="mpegts", offset=2.5,
+                time_base=Fraction(1, 90000))
+    tasks, covered = _spans_cover_every_frame(tmp_path / "offset.ts")
+    assert [(t["start_frame"], t["end_frame"]) for t in tasks] == [(0, 60), (60, 120)]
+    assert covered == 120

@@ -63,23 +63,25 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
             raise ValueError("empty file (0 bytes)")
         f.seek(0)
         container = open_video(f)
-        decoded = 0
+        indices = []    # presentation-time frame indices, the numbering analyze_clip's spans use
         try:
             probe = probe_video(container)
 
             def frames():
-                nonlocal decoded
-                for _, rgb in iter_frames(container, SHOT_DETECTION_SIDE):
-                    decoded += 1
+                for index, rgb in iter_frames(container, SHOT_DETECTION_SIDE):
+                    indices.append(index)
                     yield rgb
             changes = content_changes(frames())
         finally:
             container.close()
-    if decoded == 0:
+    if not indices:
         raise ValueError("video has no decodable frames")
-    probe.update(frame_count=decoded, duration_s=decoded / probe["fps"], bytes=size, sha256=digest.hexdigest())
-    cuts = find_cuts(changes, cfg.shots.threshold, cfg.shots.min_shot_frames)
-    spans = clip_spans(decoded, cuts, probe["fps"], cfg.shots.max_clip_s)
+    # variable frame rate: decode order and time-based indices differ, so cuts and length are read off the indices
+    frame_count = indices[-1] + 1
+    probe.update(frame_count=frame_count, duration_s=frame_count / probe["fps"], bytes=size,
+                 sha256=digest.hexdigest())
+    cuts = [indices[c] for c in find_cuts(changes, cfg.shots.threshold, cfg.shots.min_shot_frames)]
+    spans = clip_spans(frame_count, cuts, probe["fps"], cfg.shots.max_clip_s)
     return [{"uri": uri, "probe": probe, "clip_index": i, "start_frame": s, "end_frame": e, "cuts": len(cuts)}
             for i, (s, e) in enumerate(spans)]
 

@@ -5,6 +5,7 @@ same frames whether it is decoded from the start or after a seek.
 """
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import BinaryIO, Iterator, Optional
 
@@ -45,19 +46,35 @@ def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 
 def iter_frames(container, max_side: int, start_frame: int = 0,
                 end_frame: Optional[int] = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side."""
+    """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side.
+
+    A span that starts late is reached by seeking to the keyframe before it. Where the seek cannot be trusted (it
+    lands past the span or nowhere, as in some MPEG-TS streams, or frames carry no timestamps to place them), the
+    stream is decoded from the start instead: slower, never wrong."""
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate)
     time_base = stream.time_base or Fraction(1, 1_000_000)
     t0 = float(stream.start_time * time_base) if stream.start_time is not None else 0.0
+
+    def index_of(frame, counter):
+        return round((frame.time - t0) * fps) if frame.time is not None else counter
+
+    frames = None
     if start_frame > 0:
         container.seek(int((t0 + start_frame / fps) / time_base), stream=stream, backward=True)
+        frames = container.decode(stream)
+        first = next(frames, None)
+        if first is None or first.time is None or index_of(first, 0) > start_frame:
+            container.seek(0)
+            frames = None
+        else:
+            frames = itertools.chain([first], frames)
+    if frames is None:
+        frames = container.decode(stream)
     size = None
-    counter = -1
-    for frame in container.decode(stream):
-        counter += 1
-        index = round((frame.time - t0) * fps) if frame.time is not None else counter
+    for counter, frame in enumerate(frames):
+        index = index_of(frame, counter)
         if index < start_frame:
             continue
         if end_frame is not None and index >= end_frame:
