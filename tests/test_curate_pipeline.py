@@ -255,3 +255,44 @@ def test_scoring_and_dedupe_can_be_switched_off(corpus, tmp_path):
     assert report["reconciled"] and len(rows) == 6
     assert not (tmp_path / "plain" / "embeddings").exists() and not (tmp_path / "plain" / "dedupe_index").exists()
     assert all(r["duplicate_group"] is None and not dict(r["models"]) for r in rows)
+
+
+def test_report_counts_a_video_whose_every_clip_failed_as_dead():
+    from framesift.schemas import DeadLetter, MANIFEST_SCHEMA
+    from pipelines.curate.report import build_report
+    dead = [DeadLetter("/v.mp4", "analyze_clip", "InvalidDataError", "bad", detail=f"clip {i}") for i in range(2)]
+    report = build_report(MANIFEST_SCHEMA.empty_table(), dead, 1, "h", "/run", ingested=1)
+    assert report["inputs"]["seen"] == report["inputs"]["dead_lettered"] == 1
+    assert report["dead_letter"]["inputs_by_error_type"] == {"InvalidDataError": 1}
+    assert report["reconciled"]
+    assert not build_report(MANIFEST_SCHEMA.empty_table(), dead, 2, "h", "/run")["reconciled"]
+
+
+def test_run_dir_inside_the_input_dir_is_not_ingested(corpus, tmp_path):
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(corpus / "good", data)
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    first = run_curate(cfg, [str(data)], str(data / "run1"), beam_args=IN_PROCESS)
+    second = run_curate(cfg, [str(data)], str(data / "run2"), beam_args=IN_PROCESS)
+    for report in (first, second):
+        assert report["reconciled"] and report["inputs"]["seen"] == 3, report["inputs"]
+
+
+def test_bad_sidecar_fails_before_the_run_starts(corpus, tmp_path):
+    from pipelines.curate.job import InputError
+    bad = tmp_path / "bad.csv"
+    bad.write_text("caption,label\nno key column,1\n")
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    cfg.ingest.sidecars = [str(bad)]
+    with pytest.raises(InputError, match="no key column"):
+        run_curate(cfg, [str(corpus / "good")], str(tmp_path / "run"), beam_args=IN_PROCESS)
+    assert not (tmp_path / "run").exists()
+
+
+def test_remote_runner_refuses_local_paths(corpus, tmp_path):
+    from pipelines.curate.job import InputError
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    with pytest.raises(InputError, match="remote runner"):
+        run_curate(cfg, [str(corpus / "good")], str(tmp_path / "run"),
+                   beam_args=["--runner=DataflowRunner", "--project=p", "--region=r", "--temp_location=gs://b/t"])

@@ -49,11 +49,52 @@ def resolve_patterns(inputs: list[str]) -> list[str]:
     return patterns
 
 
-def count_inputs(patterns: list[str], literal: list[str]) -> int:
+def count_inputs(patterns: list[str], literal: list[str], exclude: tuple[str, ...] = ()) -> int:
+    """What Ingest will see, counted before the job runs."""
+    return len([u for u in _matched(patterns, literal) if not u.startswith(exclude)])
+
+
+def _matched(patterns: list[str], literal: list[str]) -> set[str]:
     uris = set(literal)
     for pattern in patterns:
         uris.update(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    return len(uris)
+    return uris
+
+
+def framesift_run_dirs(uris: set[str]) -> tuple[str, ...]:
+    """Earlier framesift runs lying inside the inputs (a manifest shard next to a config.yaml): their previews and
+    outputs are not raw media and must never be curated as such."""
+    roots = set()
+    for uri in uris:
+        head, sep, _ = uri.rpartition("/manifest/")
+        if sep and uri.endswith(".parquet") and f"{head}/config.yaml" in uris:
+            roots.add(head + "/")
+    return tuple(sorted(roots))
+
+
+def _is_local_runner(options: PipelineOptions) -> bool:
+    runner = options.view_as(StandardOptions).runner
+    return runner is None or str(runner).split(".")[-1] in ("DirectRunner", "PrismRunner", "BundleBasedDirectRunner",
+                                                           "SwitchingDirectRunner", "FnApiRunner", "PortableRunner")
+
+
+def _check_remote_paths(paths: dict[str, list[str]]) -> None:
+    """Workers of a remote runner share no disk with the launcher: every path they touch must be a URL."""
+    for flag, values in paths.items():
+        local = [v for v in values if "://" not in v]
+        if local:
+            raise InputError(f"{flag} {local[0]}: a remote runner's workers cannot read or write local paths; "
+                             f"use gs://...")
+
+
+def _check_sidecars(paths: list[str]) -> None:
+    from pipelines.curate.sidecar import read_sidecar
+    for path in paths:
+        try:
+            for _ in read_sidecar(path, rd.read_bytes(path)):
+                pass
+        except Exception as e:  # a bad sidecar fails here, before the run directory exists, not inside the job
+            raise InputError(f"sidecar {path}: {e}") from None
 
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
@@ -79,7 +120,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     literal = []
     for path in input_lists:
         try:
-            literal.extend(read_input_list(path))
+            literal.extend(u if "://" in u else os.path.abspath(u) for u in read_input_list(path))
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"--input-list {path}: {e}") from None
     if not patterns and not literal:
@@ -91,13 +132,22 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
             check_weights(cfg.scoring)                # missing weights stop the job before any worker starts
         except WeightsError as e:
             raise InputError(str(e)) from None
+    options = pipeline.options if pipeline is not None else pipeline_options(list(beam_args))
+    if not _is_local_runner(options):
+        _check_remote_paths({"--input": patterns, "--input-list": literal, "--output": [output],
+                             "--sidecar": list(cfg.ingest.sidecars)})
+    _check_sidecars(list(cfg.ingest.sidecars))
     run_dir = output if "://" in output else os.path.abspath(output)
+    # a run directory inside an input directory: its own outputs (config, previews) must never become inputs, nor
+    # those of earlier runs there
+    exclude = tuple(sorted({run_dir.rstrip("/") + "/", *framesift_run_dirs(_matched(patterns, literal))}))
+    expected = count_inputs(patterns, literal, exclude)
     rd.prepare_run_dir(run_dir, overwrite)
     chash = config_hash(cfg)
     rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
 
-    p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args)))
-    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars))
+    p = pipeline or beam.Pipeline(options=options)
+    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude)
     started = time.perf_counter()
     result = p.run()
     result.wait_until_finish()
@@ -105,8 +155,9 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
 
     manifest = read_manifest(run_dir)
     dead = read_dead_letters(run_dir)
-    report = build_report(manifest, dead, count_inputs(patterns, literal), chash, run_dir)
-    report["metrics"] = _counters(result)
+    counters = _counters(result)
+    report = build_report(manifest, dead, expected, chash, run_dir, ingested=counters.get("inputs"))
+    report["metrics"] = counters
     report["timing_s"] = {"pipeline": round(pipeline_s, 3), "report": round(time.perf_counter() - started - pipeline_s, 3)}
     rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode(),
                     "text/html")

@@ -41,16 +41,19 @@ def _dead_letter(stage: str, config_hash: str):
 class Ingest(beam.PTransform):
     """Glob patterns and literal URIs -> distinct file URIs (Beam FileSystems: local, gs://, ...)."""
 
-    def __init__(self, patterns: list[str], literal_uris: list[str]):
+    def __init__(self, patterns: list[str], literal_uris: list[str], exclude_prefixes: tuple[str, ...] = ()):
         super().__init__()
-        self.patterns, self.literal_uris = patterns, literal_uris
+        self.patterns, self.literal_uris, self.exclude = patterns, literal_uris, tuple(exclude_prefixes)
 
     def expand(self, pbegin):
         matched = (pbegin | "Patterns" >> beam.Create(self.patterns)
                    | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
                    | "Path" >> beam.Map(lambda m: m.path))
         listed = pbegin | "InputList" >> beam.Create(self.literal_uris)
-        return ((matched, listed) | "All" >> beam.Flatten() | "Distinct" >> beam.Distinct()
+        exclude = self.exclude
+        return ((matched, listed) | "All" >> beam.Flatten()
+                | "NotRunOutputs" >> beam.Filter(lambda uri: not uri.startswith(exclude))
+                | "Distinct" >> beam.Distinct()
                 | "Count" >> beam.Map(_count_input) | "Spread" >> beam.Reshuffle())
 
 
@@ -195,8 +198,9 @@ class WriteOutputs(beam.PTransform):
 
 
 def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, config_hash: str,
-                          patterns: list[str], literal_uris: list[str], sidecars: list[str]) -> None:
-    uris = p | "Ingest" >> Ingest(patterns, literal_uris)
+                          patterns: list[str], literal_uris: list[str], sidecars: list[str],
+                          exclude_prefixes: tuple[str, ...] = ()) -> None:
+    uris = p | "Ingest" >> Ingest(patterns, literal_uris, exclude_prefixes)
     images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
     sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
     image_rows, image_pictures, image_dead = images | "CurateImages" >> CurateImages(cfg, run_dir, config_hash,

@@ -10,17 +10,19 @@ import pyarrow as pa
 from framesift.schemas import DeadLetter
 
 
-# dead letters of these stages lose a whole input; later stages (a clip, a model batch) lose one item of an input
-# that also has other items
-INPUT_STAGES = ("ingest", "analyze_image", "split_video")
-
-
 def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Optional[int],
-                 config_hash: str, run_dir: str) -> dict:
+                 config_hash: str, run_dir: str, ingested: Optional[int] = None) -> dict:
+    """`inputs_expected`: files matched before the run; `ingested`: what the job's Ingest step counted (its
+    Beam counter), when the runner reports it. Both must equal the inputs accounted for by the outputs."""
     cols = manifest.select(["source_uri", "media_type", "keep", "reject_reasons", "models"]).to_pydict()
     sources = set(cols["source_uri"])
-    dead_inputs = {d.uri for d in dead if d.stage in INPUT_STAGES}
-    item_dead = [d for d in dead if d.stage not in INPUT_STAGES]
+    # an input is dead-lettered when it has no item at all, whichever stage failed it (a video whose every clip
+    # failed counts here too)
+    dead_inputs = {d.uri for d in dead} - sources
+    item_dead = [d for d in dead if d.uri in sources]      # one clip or model batch failed; the input has items
+    first_error = {}
+    for d in dead:
+        first_error.setdefault(d.uri, d.error_type)
     models = collections.Counter(f"{k}={v}" for entry in cols["models"] for k, v in (entry or []))
     reasons = collections.Counter()
     for rejections in cols["reject_reasons"]:
@@ -35,8 +37,9 @@ def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Op
         "inputs": {
             "seen": inputs_seen,
             "expected": inputs_expected,
+            "ingested": ingested,
             "with_items": len(sources),
-            "dead_lettered": len(dead_inputs - sources),
+            "dead_lettered": len(dead_inputs),
             "image_files": len({u for u, m in zip(cols["source_uri"], cols["media_type"]) if m == "image"}),
             "video_files": len({u for u, m in zip(cols["source_uri"], cols["media_type"]) if m == "clip"}),
         },
@@ -48,8 +51,7 @@ def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Op
         },
         "rejected_by_reason": dict(sorted(reasons.items())),
         "dead_letter": {
-            "inputs_by_error_type": dict(sorted(collections.Counter(
-                d.error_type for d in dead if d.uri in dead_inputs - sources).items())),
+            "inputs_by_error_type": dict(sorted(collections.Counter(first_error[u] for u in dead_inputs).items())),
             "by_stage": dict(sorted(collections.Counter(d.stage for d in dead).items())),
             "item_failures": len(item_dead),
         },
@@ -58,9 +60,7 @@ def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Op
         "models": dict(sorted(models.items())),
         "untrained_model_scores": any(k.endswith("/untrained") for k in models),
     }
-    reconciled = inputs_seen == len(sources) + len(dead_inputs - sources)
-    if inputs_expected is not None:
-        reconciled = reconciled and inputs_seen == inputs_expected
+    reconciled = all(n is None or n == inputs_seen for n in (inputs_expected, ingested))
     report["reconciled"] = reconciled
     return report
 
