@@ -296,3 +296,44 @@ def test_remote_runner_refuses_local_paths(corpus, tmp_path):
     with pytest.raises(InputError, match="remote runner"):
         run_curate(cfg, [str(corpus / "good")], str(tmp_path / "run"),
                    beam_args=["--runner=DataflowRunner", "--project=p", "--region=r", "--temp_location=gs://b/t"])
+
+
+def test_rethreshold_refuses_non_threshold_overrides_and_changes_nothing(run, tmp_path):
+    import shutil
+    from framesift.config import ConfigError
+    from pipelines.curate.rethreshold import rethreshold
+    _, out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = {p.name: p.read_bytes() for p in (copy / "manifest").glob("*.parquet")}
+    with pytest.raises(ConfigError, match="filters.\\* only"):
+        rethreshold(str(copy), ["filters.sharpness.min=1", "shots.max_clip_s=2"])
+    assert {p.name: p.read_bytes() for p in (copy / "manifest").glob("*.parquet")} == before
+
+
+def test_overwrite_clears_rethreshold_history(run, corpus, tmp_path):
+    import shutil
+    from pipelines.curate.rethreshold import rethreshold
+    cfg, out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    rethreshold(str(copy), ["filters.sharpness.min=0.5"])
+    assert (copy / "rethreshold_log.jsonl").exists()
+    run_curate(cfg, [str(corpus / "good")], str(copy), beam_args=IN_PROCESS, overwrite=True)
+    assert not (copy / "rethreshold_log.jsonl").exists()
+
+
+def test_item_whose_model_batch_failed_is_rejected_and_dead_lettered():
+    from framesift.schemas import ManifestRow
+    from pipelines.curate.analyze import MergeModelScores
+    cfg = load_config("curate")
+    fn = MergeModelScores(cfg, "h")
+    fn.setup()
+    record = ManifestRow(item_id="i1", source_uri="/x.jpg", media_type="image", scores={"sharpness": 1.0},
+                         config_hash="h").to_record()
+    out = list(fn.process(("i1", {"row": [record], "model": [], "failure": ["RuntimeError: out of memory"]})))
+    dead = [o.value for o in out if isinstance(o, beam.pvalue.TaggedOutput)]
+    rows = [o for o in out if not isinstance(o, beam.pvalue.TaggedOutput)]
+    assert json.loads(dead[0])["stage"] == "score_models" and json.loads(dead[0])["error_type"] == "RuntimeError"
+    assert rows[0]["keep"] is False
+    assert [r["reason"] for r in rows[0]["reject_reasons"]] == ["model_failed"]

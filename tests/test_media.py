@@ -120,3 +120,12 @@ def test_mpeg_ts_with_start_offset_decodes_every_span(tmp_path):
     tasks, covered = _spans_cover_every_frame(tmp_path / "offset.ts")
     assert [(t["start_frame"], t["end_frame"]) for t in tasks] == [(0, 60), (60, 120)]
     assert covered == 120
+
+
+def test_sixteen_bit_grey_keeps_its_tones():
+    ramp = (np.linspace(0, 65535, 256 * 256).reshape(256, 256)).astype(np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(ramp).save(buf, format="PNG")
+    rgb = decode_image(buf.getvalue()).rgb
+    assert rgb.shape == (256, 256, 3)
+    assert 120 < rgb.mean() < 135 and rgb.min() == 0 and rgb.max() == 255

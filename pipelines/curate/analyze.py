@@ -93,6 +93,11 @@ class MergeModelScores(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(self.DEAD, DeadLetter(
                     uri=row.source_uri, stage="score_models", error_type=error_type, message=text,
                     detail=f"item {row.item_id}", config_hash=self.config_hash).to_json())
+            if grouped["failure"]:
+                # unscored is not the same as passing: an NSFW check that could not run must not let the item in
+                from framesift.schemas import Rejection
+                row.reject_reasons.append(Rejection(stage="score_models", name="score_models", score_key="model",
+                                                    score=None, op="max", threshold=None, reason="model_failed"))
             self.attach(row, grouped["model"][0] if grouped["model"] else None)
             yield self.apply_decision(row, self.filters).to_record()
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from framesift.config import CurateConfig, config_hash, config_to_yaml, from_dict
+from framesift.config import ConfigError, CurateConfig, config_hash, config_to_yaml, from_dict
 from framesift.config.loader import apply_overrides
 from framesift.schemas import MANIFEST_SCHEMA, ManifestRow, table_to_rows
 from pipelines.curate import run_dir as rd
@@ -34,13 +34,23 @@ def load_run_config(run_dir: str) -> dict:
 
 
 def rethreshold(run_dir: str, overrides: list[str]) -> dict:
+    """Everything is checked before the first shard is rewritten, so a refused call changes nothing."""
     old_data = load_run_config(run_dir)
+    if not _exists(rd.join(run_dir, rd.REPORT_JSON)):
+        raise FileNotFoundError(f"{run_dir} has no {rd.REPORT_JSON}: the run did not finish; re-run curate instead")
+    not_thresholds = [o for o in overrides if not o.strip().startswith("filters.")]
+    if not_thresholds:
+        # anything else (shots, scoring, dedupe) changes what the scores mean: that needs a new curate run
+        raise ConfigError(f"rethreshold changes filters.* only; '{not_thresholds[0]}' needs a new curate run")
     cfg: CurateConfig = from_dict(CurateConfig, apply_overrides(old_data, overrides))
     filters = build_filters(cfg.filters)
     new_hash = config_hash(cfg)
+    shards = [(path, table_to_rows(pq.read_table(io.BytesIO(rd.read_bytes(path)))))
+              for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet")]
+    recorded = {key for _, rows in shards for row in rows for key in row.scores}
+    unscored = sorted({f.name for f in filters for c in f.checks if c.score_key not in recorded})
     changed = 0
-    for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet"):
-        rows = table_to_rows(pq.read_table(io.BytesIO(rd.read_bytes(path))))
+    for path, rows in shards:
         for row in rows:
             before = (row.keep, [r.describe() for r in row.reject_reasons])
             apply_decision(row, filters)
@@ -50,7 +60,9 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
         pq.write_table(pa.Table.from_pylist([r.to_record() for r in rows], schema=MANIFEST_SCHEMA), buf)
         rd.write_atomic(path, buf.getvalue())
     log_entry = {"previous_config_hash": config_hash(from_dict(CurateConfig, old_data)), "config_hash": new_hash,
-                 "overrides": list(overrides), "rows_changed": changed}
+                 "overrides": list(overrides), "rows_changed": changed,
+                 # filters whose scores this run never recorded: their thresholds cannot change anything here
+                 "filters_without_scores": unscored}
     log_path = rd.join(run_dir, "rethreshold_log.jsonl")
     previous_log = rd.read_bytes(log_path) if _exists(log_path) else b""
     rd.write_atomic(log_path, previous_log + (json.dumps(log_entry) + "\n").encode())
@@ -81,6 +93,9 @@ def run(args, extra):
     report = rethreshold(args.run_dir, args.overrides)
     print(f"rethreshold: {report['rethreshold']['rows_changed']} rows changed decision "
           f"(config {report['rethreshold']['previous_config_hash']} -> {report['config_hash']})")
+    if report["rethreshold"]["filters_without_scores"]:
+        print("note: no recorded scores for " + ", ".join(report["rethreshold"]["filters_without_scores"]) +
+              " in this run; their thresholds change nothing here (re-run curate to score them)")
     print(format_summary(report))
     return 0
 

@@ -42,14 +42,17 @@ def read_bytes(path: str) -> bytes:
         return f.read()
 
 
+# report.json first: it marks a finished run, so it must go before anything it describes
+_OUTPUTS = (REPORT_JSON, REPORT_HTML, "rethreshold_log.jsonl", MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR,
+            EMBEDDINGS_DIR, DEDUPE_INDEX_DIR, CONFIG_FILE)
+
+
+def _pattern(run_dir: str, name: str) -> str:
+    return join(run_dir, name) + ("/**" if "." not in name else "")
+
+
 def _has_outputs(run_dir: str) -> list[str]:
-    found = []
-    for name in (MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR, EMBEDDINGS_DIR, DEDUPE_INDEX_DIR, REPORT_JSON,
-                 CONFIG_FILE):
-        result = FileSystems.match([join(run_dir, name) + ("/**" if "." not in name else "")])[0]
-        if result.metadata_list:
-            found.append(name)
-    return found
+    return [name for name in _OUTPUTS if FileSystems.match([_pattern(run_dir, name)])[0].metadata_list]
 
 
 def prepare_run_dir(run_dir: str, overwrite: bool) -> None:
@@ -60,11 +63,7 @@ def prepare_run_dir(run_dir: str, overwrite: bool) -> None:
         raise FileExistsError(f"{run_dir} already holds {state} ({', '.join(found)}); "
                               f"choose a new --output or pass --overwrite to replace it")
     for name in found:
-        paths = [m.path for m in FileSystems.match([join(run_dir, name) + ("/**" if "." not in name else "")])[0]
-                 .metadata_list]
+        paths = [m.path for m in FileSystems.match([_pattern(run_dir, name)])[0].metadata_list]
         if paths:
             FileSystems.delete(paths)
-    for name in (REPORT_HTML,):
-        if FileSystems.exists(join(run_dir, name)):
-            FileSystems.delete([join(run_dir, name)])
     ensure_local_dir(run_dir)

@@ -31,6 +31,13 @@ class DecodedImage:
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and float greys: Pillow's convert("RGB") clips at 255, turning a whole picture white
+        grey = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or grey.max() <= 65535 else float(grey.max())
+        if im.mode == "F" and grey.max() <= 1.0:
+            top = 1.0
+        im = Image.fromarray(np.clip(grey * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         # transparent areas over mid-grey rather than black, so they do not read as "too dark"
         rgba = im.convert("RGBA")
