@@ -84,3 +84,26 @@ def test_cli_misspelled_key_exits_nonzero_with_one_line(tmp_path):
     # `config curate` validates filter params too, through the filter registry
     assert "filters.exposure.min_maen" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_out_of_range_values_name_the_key():
+    with pytest.raises(ConfigError, match=r"shots.max_clip_s: must be > 0, got 0.0"):
+        load_config("curate", overrides=["shots.max_clip_s=0"])
+    with pytest.raises(ConfigError, match=r"scoring.batch_size: must be >= 1"):
+        load_config("curate", overrides=["scoring.batch_size=0"])
+
+
+def test_optional_list_error_names_the_element():
+    from dataclasses import dataclass
+    from typing import Optional
+
+    @dataclass
+    class C:
+        xs: Optional[list[int]] = None
+    with pytest.raises(ConfigError, match=r"xs\[1\]: expected int"):
+        from_dict(C, {"xs": [1, "a"]})
+
+
+def test_exponent_floats_without_a_dot_are_floats():
+    cfg = load_config("curate", overrides=["shots.threshold=1e-3"])
+    assert cfg.shots.threshold == 0.001

@@ -8,6 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
+from framesift.config.typed import ConfigError
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
 
 @dataclass
 class IngestConfig:
@@ -32,6 +39,11 @@ class ShotsConfig:
     min_shot_frames: int = 4        # cuts closer than this are merged (flashes, fades)
     max_clip_s: float = 10.0        # longer shots are cut into consecutive clips of at most this length
 
+    def __post_init__(self):
+        _require(self.threshold > 0, f"shots.threshold: must be > 0, got {self.threshold}")
+        _require(self.min_shot_frames >= 1, f"shots.min_shot_frames: must be >= 1, got {self.min_shot_frames}")
+        _require(self.max_clip_s > 0, f"shots.max_clip_s: must be > 0, got {self.max_clip_s}")
+
 
 @dataclass
 class PreviewConfig:
@@ -43,6 +55,9 @@ class PreviewConfig:
 @dataclass
 class OutputConfig:
     manifest_shards: int = 0        # 0 lets the runner decide
+
+    def __post_init__(self):
+        _require(self.manifest_shards >= 0, f"output.manifest_shards: must be >= 0, got {self.manifest_shards}")
 
 
 @dataclass
@@ -64,6 +79,10 @@ class ScoringConfig:
     nsfw_head: Optional[str] = None         # a head on the same embeddings; sigmoid turns its logit into a probability
     nsfw_format: Literal["laion_mlp", "linear"] = "linear"
     nsfw_activation: Literal["none", "sigmoid"] = "sigmoid"
+
+    def __post_init__(self):
+        _require(self.batch_size >= 1, f"scoring.batch_size: must be >= 1, got {self.batch_size}")
+        _require(self.image_size >= 16, f"scoring.image_size: must be >= 16, got {self.image_size}")
 
 
 @dataclass

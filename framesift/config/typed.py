@@ -6,9 +6,13 @@ every error must name the full dotted key and what was expected, which is what u
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from typing import Any, Literal, Union
+
+
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class ConfigError(ValueError):
@@ -30,14 +34,14 @@ def coerce(tp: Any, value: Any, key: str) -> Any:
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
             return None
-        errors = []
-        for arm in args:
-            if arm is type(None):
-                continue
+        arms = [arm for arm in args if arm is not type(None)]
+        if len(arms) == 1:          # Optional[X]: X's own error says more (e.g. which list element is wrong)
+            return coerce(arms[0], value, key)
+        for arm in arms:
             try:
                 return coerce(arm, value, key)
-            except ConfigError as e:
-                errors.append(str(e))
+            except ConfigError:
+                pass
         raise ConfigError(f"{key}: expected {_type_name(tp)}, got {value!r}")
     if origin is Literal:
         if value in args:
@@ -66,6 +70,8 @@ def coerce(tp: Any, value: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+            return float(value)     # YAML 1.1 reads 1e-3 (no dot) as a string
         raise ConfigError(f"{key}: expected float, got {type(value).__name__} {value!r}")
     if tp is str:
         if isinstance(value, str):
