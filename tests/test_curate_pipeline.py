@@ -337,3 +337,24 @@ def test_item_whose_model_batch_failed_is_rejected_and_dead_lettered():
     assert json.loads(dead[0])["stage"] == "score_models" and json.loads(dead[0])["error_type"] == "RuntimeError"
     assert rows[0]["keep"] is False
     assert [r["reason"] for r in rows[0]["reject_reasons"]] == ["model_failed"]
+
+
+def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run, tmp_path):
+    import shutil
+    from pipelines.curate.rethreshold import rethreshold
+    _, out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    rows = {os.path.basename(r["source_uri"]): r for r in read_manifest(str(copy)).to_pylist()}
+    astro, blurred = rows["astronaut.jpg"], rows["blurred.jpg"]
+    assert astro["keep"] and astro["duplicate_group"] == blurred["duplicate_group"]
+    # blur spreads the astronaut's blown highlights: a bright-fraction bar between the two fails only the original;
+    # with the blur checks off, the blurred copy is the one member that passes, so it must now be the kept one
+    a, b = dict(astro["scores"])["bright_fraction"], dict(blurred["scores"])["bright_fraction"]
+    assert a > b
+    rethreshold(str(copy), [f"filters.exposure.max_bright_fraction={(a + b) / 2}", "filters.sharpness.min=0",
+                            "filters.spectral.min_hf=null"])
+    after = {os.path.basename(r["source_uri"]): r for r in read_manifest(str(copy)).to_pylist()}
+    assert after["blurred.jpg"]["keep"], after["blurred.jpg"]["reject_reasons"]
+    assert [r["reason"] for r in after["astronaut.jpg"]["reject_reasons"]] == ["blown_highlights", "duplicate"]
+    assert after["astronaut.jpg"]["reject_reasons"][1]["score_key"] == "duplicate_of:" + blurred["item_id"]

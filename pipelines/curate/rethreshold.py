@@ -49,13 +49,15 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
               for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet")]
     recorded = {key for _, rows in shards for row in rows for key in row.scores}
     unscored = sorted({f.name for f in filters for c in f.checks if c.score_key not in recorded})
-    changed = 0
-    for path, rows in shards:
+    verdict = lambda row: (row.keep, [r.describe() for r in row.reject_reasons])  # noqa: E731
+    before = {row.item_id: verdict(row) for _, rows in shards for row in rows}
+    for _, rows in shards:
         for row in rows:
-            before = (row.keep, [r.describe() for r in row.reject_reasons])
             apply_decision(row, filters)
             row.config_hash = new_hash
-            changed += before != (row.keep, [r.describe() for r in row.reject_reasons])
+    rechoose_representatives([row for _, rows in shards for row in rows], cfg.dedupe.keep_order)
+    changed = sum(before[row.item_id] != verdict(row) for _, rows in shards for row in rows)
+    for path, rows in shards:
         buf = io.BytesIO()
         pq.write_table(pa.Table.from_pylist([r.to_record() for r in rows], schema=MANIFEST_SCHEMA), buf)
         rd.write_atomic(path, buf.getvalue())
@@ -75,6 +77,30 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
     rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode())
     rd.write_atomic(rd.join(run_dir, rd.REPORT_JSON), json.dumps(report, indent=2).encode())
     return report
+
+
+def rechoose_representatives(rows: list[ManifestRow], keep_order: list[str]) -> None:
+    """New thresholds can reject a group's kept member: pick each group's representative again from the recorded
+    groups (no hashes recomputed), by the same rank as the dedupe stage. Groups whose kept item lives in an earlier
+    run or an eval set (its id is not among the members) stay as they are."""
+    from pipelines.dedupe.representative import (EVAL_LEAKAGE, STAGE, KeepOrder, duplicate_rejection, rank_key,
+                                                 representative_of)
+    order = KeepOrder.parse(keep_order)
+    groups: dict[str, list[ManifestRow]] = {}
+    for row in rows:
+        if row.duplicate_group:
+            groups.setdefault(row.duplicate_group, []).append(row)
+    for members in groups.values():
+        ids = {m.item_id for m in members}
+        dedupe = [r for m in members for r in m.reject_reasons if r.stage == STAGE]
+        if any(r.reason == EVAL_LEAKAGE or representative_of(r) not in ids for r in dedupe):
+            continue
+        best = min(members, key=lambda m: rank_key(m.to_record(), order))
+        for m in members:
+            m.reject_reasons = [r for r in m.reject_reasons if r.stage != STAGE]
+            if m.item_id != best.item_id:
+                m.reject_reasons.append(duplicate_rejection(best.item_id))
+            m.keep = not m.reject_reasons
 
 
 def _exists(path: str) -> bool:
