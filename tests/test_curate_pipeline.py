@@ -358,3 +358,27 @@ def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run,
     assert after["blurred.jpg"]["keep"], after["blurred.jpg"]["reject_reasons"]
     assert [r["reason"] for r in after["astronaut.jpg"]["reject_reasons"]] == ["blown_highlights", "duplicate"]
     assert after["astronaut.jpg"]["reject_reasons"][1]["score_key"] == "duplicate_of:" + blurred["item_id"]
+
+
+def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatch):
+    """A segfault in a native decoder on one video must cost that video only (decoders run in a subprocess)."""
+    import shutil
+    from pipelines.curate import item_work
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(corpus / "good" / "two_shots.mp4", data / "fine.mp4")
+    shutil.copy(corpus / "good" / "two_shots.mp4", data / "crash.mp4")
+    real_split = item_work.split_video
+
+    def split_or_crash(uri, cfg):
+        if uri.endswith("crash.mp4"):
+            import faulthandler
+            faulthandler.disable()  # keep pytest's crash dump of the child out of the log
+            os.abort()              # what a native decoder crash looks like to Python: the process dies
+        return real_split(uri, cfg)
+    monkeypatch.setattr(item_work, "split_video", split_or_crash)   # forked decoder processes inherit it
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    report = run_curate(cfg, [str(data)], str(tmp_path / "run"), beam_args=IN_PROCESS)
+    dead = {os.path.basename(d.uri): d for d in read_dead_letters(str(tmp_path / "run"))}
+    assert set(dead) == {"crash.mp4"} and dead["crash.mp4"].stage == "split_video"
+    assert report["reconciled"] and report["items"]["total"] == 2

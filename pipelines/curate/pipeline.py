@@ -123,10 +123,12 @@ class CurateVideos(beam.PTransform):
 
     def expand(self, uris):
         cfg, _, config_hash = self.args
-        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg)).with_exception_handling()
+        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg)).with_exception_handling(
+            use_subprocess=cfg.analysis.isolate_video_decoding)
         out = (tasks | "SpreadClips" >> beam.Reshuffle()
                | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args), sidecar=self.sidecar)
-               .with_outputs(SCORE_TAG, main="rows").with_exception_handling())
+               .with_outputs(SCORE_TAG, main="rows")
+               .with_exception_handling(use_subprocess=cfg.analysis.isolate_video_decoding))
         dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter("split_video", config_hash)),
                  out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
                 | "FlattenDead" >> beam.Flatten())
