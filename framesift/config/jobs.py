@@ -20,7 +20,8 @@ def _require(ok: bool, message: str) -> None:
 class IngestConfig:
     image_extensions: list[str] = field(
         default_factory=lambda: ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
-    video_extensions: list[str] = field(default_factory=lambda: ["mp4", "mov", "webm", "mkv", "avi"])
+    video_extensions: list[str] = field(
+        default_factory=lambda: ["mp4", "m4v", "mov", "webm", "mkv", "avi", "mpg", "mpeg", "ts", "flv", "wmv"])
     # Pillow raises DecompressionBombError above this many pixels; we dead-letter instead of decoding.
     max_image_pixels: int = 100_000_000
     sidecars: list[str] = field(default_factory=list)  # CSV/JSONL/Parquet with a file/path/uri column
