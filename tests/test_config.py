@@ -3,9 +3,7 @@ import sys
 
 import pytest
 
-from framesift.config import (CurateConfig, ConfigError, JOBS, config_hash, config_to_yaml, load_config,
-                              from_dict)
-from framesift.config.loader import CONFIG_DIR
+from framesift.config import ConfigError, JOBS, config_hash, config_to_yaml, load_config, from_dict
 
 
 @pytest.mark.parametrize("job", sorted(JOBS))

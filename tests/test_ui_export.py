@@ -85,7 +85,7 @@ def test_export_command(reviewed, tmp_path):
 
 def test_a_chosen_representative_never_readmits_eval_leakage(tmp_path):
     from framesift.schemas import Rejection, rows_to_table, table_to_rows
-    run = make_run(tmp_path / "run", n_images=12)
+    make_run(tmp_path / "run", n_images=12)
     path = tmp_path / "run" / "manifest" / "part-00000-of-00001.parquet"
     rows = table_to_rows(pq.read_table(path))
     for r in rows:

@@ -125,5 +125,3 @@ def run(args, extra):
     print(format_summary(report))
     return 0
 
-
-__all__ = ["rethreshold", "ManifestRow"]
