@@ -19,9 +19,9 @@ def run(args, beam_args):
     data_dir = os.path.join(args.output, "data")
     if not os.path.exists(os.path.join(data_dir, "labels.csv")):
         summary = build_demo_corpus(data_dir)
-        print(f"[1/2] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
+        print(f"[1/3] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
     else:
-        print(f"[1/2] demo corpus: reusing {data_dir}")
+        print(f"[1/3] demo corpus: reusing {data_dir}")
     cfg = load_config("curate")
     cfg.ingest.sidecars = [os.path.join(data_dir, "sidecar.csv")]
     run_dir = os.path.join(args.output, "curate")
