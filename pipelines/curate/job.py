@@ -51,10 +51,10 @@ def resolve_patterns(inputs: list[str]) -> list[str]:
 
 def count_inputs(patterns: list[str], literal: list[str], exclude: tuple[str, ...] = ()) -> int:
     """What Ingest will see, counted before the job runs."""
-    return len([u for u in _matched(patterns, literal) if not u.startswith(exclude)])
+    return len([u for u in matched_uris(patterns, literal) if not u.startswith(exclude)])
 
 
-def _matched(patterns: list[str], literal: list[str]) -> set[str]:
+def matched_uris(patterns: list[str], literal: list[str]) -> set[str]:
     uris = set(literal)
     for pattern in patterns:
         uris.update(m.path for m in FileSystems.match([pattern])[0].metadata_list)
@@ -140,8 +140,9 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     run_dir = output if "://" in output else os.path.abspath(output)
     # a run directory inside an input directory: its own outputs (config, previews) must never become inputs, nor
     # those of earlier runs there
-    exclude = tuple(sorted({run_dir.rstrip("/") + "/", *framesift_run_dirs(_matched(patterns, literal))}))
-    expected = count_inputs(patterns, literal, exclude)
+    uris = matched_uris(patterns, literal)     # listed once: on a bucket this is the expensive part
+    exclude = tuple(sorted({run_dir.rstrip("/") + "/", *framesift_run_dirs(uris)}))
+    expected = len([u for u in uris if not u.startswith(exclude)])
     rd.prepare_run_dir(run_dir, overwrite)
     chash = config_hash(cfg)
     rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
