@@ -3,9 +3,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from framesift.schemas import (MANIFEST_SCHEMA, DeadLetter, LatentExample, ManifestRow, Rejection, ReviewDecision,
-                               check_manifest_schema, decode_latent_example, encode_latent_example, rows_to_table,
-                               table_to_rows)
+from framesift.schemas import (MANIFEST_SCHEMA, DeadLetter, LatentDatasetMetadata, ManifestRow, Rejection,
+                               ReviewDecision, ShardInfo, check_manifest_schema, latent_features, make_example,
+                               rows_to_table, table_to_rows)
 
 
 def _row(**kw):
@@ -55,26 +55,51 @@ def test_review_decision_validates():
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "bfloat16"])
-def test_latent_codec_round_trip(dtype):
+def test_latent_record_round_trip(dtype):
+    """The one codec: the FeaturesDict's serialisation, decoded by TFDS's numpy path (no TensorFlow)."""
     import ml_dtypes
-    np_dtype = ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype
+    np_dtype = ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
     rng = np.random.default_rng(0)
-    ex = LatentExample(item_id="i1", latent=rng.normal(size=(4, 8, 8, 4)).astype(np_dtype),
-                       latent_logvar=rng.normal(size=(4, 8, 8, 4)).astype(np_dtype),
-                       embedding=rng.normal(size=(7,)).astype(np.float32), caption="ein Bild ✓", label=3,
-                       source_uri="gs://b/v.mp4", scaling_factor=0.18215, extra={"span": [0, 16]})
-    data = encode_latent_example(ex)
-    back = decode_latent_example(data)
-    assert back == ex
-    assert back.latent.dtype == ex.latent.dtype and back.latent.shape == (4, 8, 8, 4)
+    features = latent_features(4, dtype, store_logvar=True)
+    mean, logvar = rng.normal(size=(2, 3, 8, 8, 4)).astype(np.float32)
+    ex = make_example(item_id="i1", source_uri="gs://b/v.mp4", media_type="clip", latent=mean,
+                      latent_logvar=logvar, latent_dtype=dtype, caption="ein Bild ✓", label=3,
+                      picture_embedding=rng.normal(size=7), aesthetic=5.5, original_size=(720, 1280),
+                      crop_coords=(0, 160), target_size=(64, 64), clip_span=(10, 40), frame_indices=[10, 12, 14])
+    back = features.deserialize_example_np(features.serialize_example(ex))
+    assert set(back) == set(ex)
+    assert back["latent"].dtype == np_dtype and back["latent"].shape == (3, 8, 8, 4)
+    np.testing.assert_array_equal(back["latent"], mean.astype(np_dtype))
+    np.testing.assert_array_equal(back["latent_logvar"], logvar.astype(np_dtype))
+    assert back["caption"].decode() == "ein Bild ✓" and back["label"] == 3 and back["aesthetic"] == 5.5
+    assert back["caption_embedding"].shape == (0,) and np.isnan(back["motion"])
+    assert back["clip_span"].tolist() == [10, 40] and back["frame_indices"].tolist() == [10, 12, 14]
 
 
-def test_latent_codec_optional_fields_and_bad_input():
-    ex = LatentExample(item_id="i2", latent=np.zeros((2, 2, 4), np.float32))
-    back = decode_latent_example(encode_latent_example(ex))
-    assert back == ex and back.embedding is None and back.caption is None
-    with pytest.raises(ValueError, match="bad magic"):
-        decode_latent_example(b"nope" + bytes(20))
+def test_latent_record_absent_values_and_bad_input():
+    features = latent_features(4, "float16", store_logvar=False)
+    ex = make_example(item_id="i2", source_uri="/x.png", media_type="image", latent=np.zeros((1, 2, 2, 4)))
+    back = features.deserialize_example_np(features.serialize_example(ex))
+    assert "latent_logvar" not in back and back["caption"] == b"" and back["label"] == -1
+    assert back["clip_span"].tolist() == [-1, -1] and back["picture_embedding"].shape == (0,)
+    with pytest.raises(ValueError, match="latent must be"):
+        make_example(item_id="i3", source_uri="/x.png", media_type="image", latent=np.zeros((2, 2, 4)))
+    with pytest.raises(ValueError, match="media_type"):
+        make_example(item_id="i3", source_uri="/x.png", media_type="gif", latent=np.zeros((1, 2, 2, 4)))
+    with pytest.raises(ValueError, match="latent dtype"):
+        latent_features(4, "int8")
+
+
+def test_latent_metadata_round_trip_and_version():
+    meta = LatentDatasetMetadata(
+        dataset_name="d", split="train", examples_per_shard=2, latent_channels=4, latent_dtype="float16",
+        store_logvar=True, sampling="posterior_sample", autoencoder={"sha256": "x"}, sources=[],
+        approved={"rows": 3}, encode_config={}, encode_config_hash="h",
+        shards=[ShardInfo("f-00000-of-00001", 3, 3, 0, 10, "ab")])
+    back = LatentDatasetMetadata.from_json(meta.to_json())
+    assert back == meta and back.num_examples == 3
+    with pytest.raises(ValueError, match="version"):
+        LatentDatasetMetadata.from_dict({**meta.to_dict(), "version": 99})
 
 
 def test_embedding_table_to_matrix():

@@ -1,96 +1,116 @@
-"""The latent example: one encoded training example as stored in ArrayRecord shards.
+"""The latent example: one encoded training example, as stored in the latent shards (a TFDS ArrayRecord dataset).
 
-The encoder job writes `encode_latent_example(...)`, the Grain data source reads `decode_latent_example(bytes)`;
-neither retypes field names. Layout (little-endian): b"FSLX", u8 version, u32 header length, a JSON header that
-lists the scalar fields and each array's dtype/shape/offset, then the raw array bytes (8-byte aligned) — decodable
-without TensorFlow and zero-copy into numpy.
+Defined once here as a `tfds.features.FeaturesDict`; its serialisation (a tf.train.Example, written and parsed by
+TFDS without TensorFlow) is the only codec. The encode job writes `features.serialize_example(example)`; the Grain
+reader (model/data), `tfds.builder_from_directory(SHARDS).as_data_source("train")` and a plain ArrayRecordReader +
+`features.deserialize_example_np` all decode the same bytes with the same features.json, so a process that never
+imports framesift reads the shards too.
+
+Fields (absent values have a fixed marker, never a missing key):
+  item_id, source_uri, media_type ("image" | "clip"), caption ("" when none), label (-1 when none)
+  latent            (T, h, w, C) posterior mean of the autoencoder, UNnormalised (the trainer normalises with
+                    the dataset's per-channel mean/std or the autoencoder's scaling/shift factors); images have T=1
+  latent_logvar     same shape, when the dataset stores it (`store_logvar`): sample z = mean + exp(logvar / 2) * eps.
+                    Without it the policy is "use the mean" (recorded in dataset metadata as `sampling`).
+  picture_embedding (D,) float32 open_clip image embedding of the item; shape (0,) when the run has none
+  caption_embedding (D,) float32 open_clip text embedding of the caption; shape (0,) when none
+  aesthetic, motion float32 recorded scores; NaN when not scored
+  original_size     (2,) int32 (height, width) of the source before resizing (SDXL micro-conditioning)
+  crop_coords       (2,) int32 (top, left) of the crop in the resized picture (SDXL's c_crop)
+  target_size       (2,) int32 (height, width) of the pixels that were encoded (the aspect bucket)
+  clip_span         (2,) int64 [start_frame, end_frame) of the clip in the source video; (-1, -1) for images
+  frame_indices     (T,) int64 source frame index of every encoded frame; (0,) for images
 """
 from __future__ import annotations
 
-import json
-import struct
-from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
-MAGIC = b"FSLX"
-LATENT_CODEC_VERSION = 1
-_ARRAY_FIELDS = ("latent", "latent_logvar", "embedding")
-_DTYPES = {"float16", "float32", "bfloat16", "int32", "int64", "uint8"}
+LATENT_FEATURES_VERSION = 2
+DATASET_NAME = "framesift_latents"
+SPLIT = "train"
+LATENT_DTYPES = ("float16", "float32", "bfloat16")
+NO_LABEL = -1
+
+FIELDS = ("item_id", "source_uri", "media_type", "caption", "label", "latent", "latent_logvar",
+          "picture_embedding", "caption_embedding", "aesthetic", "motion", "original_size", "crop_coords",
+          "target_size", "clip_span", "frame_indices")
 
 
-@dataclass
-class LatentExample:
-    item_id: str
-    latent: np.ndarray                          # (T, H, W, C) for clips, (H, W, C) for images; scaled latents
-    latent_logvar: Optional[np.ndarray] = None  # optional posterior log-variance, to resample during training
-    embedding: Optional[np.ndarray] = None      # conditioning embedding (e.g. open_clip), (D,)
-    caption: Optional[str] = None
-    label: Optional[int] = None
-    source_uri: str = ""
-    scaling_factor: float = 1.0
-    extra: dict = field(default_factory=dict)   # JSON-serialisable fields
-
-    def __eq__(self, other):
-        if not isinstance(other, LatentExample):
-            return NotImplemented
-        def same(a, b):
-            if a is None or b is None:
-                return a is None and b is None
-            return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
-        return (all(same(getattr(self, f), getattr(other, f)) for f in _ARRAY_FIELDS) and
-                (self.item_id, self.caption, self.label, self.source_uri, self.scaling_factor, self.extra) ==
-                (other.item_id, other.caption, other.label, other.source_uri, other.scaling_factor, other.extra))
-
-
-def _dtype_name(arr: np.ndarray) -> str:
-    name = "bfloat16" if arr.dtype.name == "bfloat16" else arr.dtype.name
-    if name not in _DTYPES:
-        raise TypeError(f"latent codec does not store dtype {arr.dtype}")
-    return name
-
-
-def _np_dtype(name: str):
+def _np_dtype(name: str) -> np.dtype:
+    if name not in LATENT_DTYPES:
+        raise ValueError(f"latent dtype {name!r} is not one of {LATENT_DTYPES}")
     if name == "bfloat16":
-        import ml_dtypes  # only needed for bf16 latents; ships with jax
+        import ml_dtypes  # ships with jax
         return np.dtype(ml_dtypes.bfloat16)
-    return np.dtype(name).newbyteorder("<")
+    return np.dtype(name)
 
 
-def encode_latent_example(ex: LatentExample) -> bytes:
-    header = {"item_id": ex.item_id, "caption": ex.caption, "label": ex.label, "source_uri": ex.source_uri,
-              "scaling_factor": float(ex.scaling_factor), "extra": ex.extra, "arrays": {}}
-    chunks, offset = [], 0
-    for name in _ARRAY_FIELDS:
-        arr = getattr(ex, name)
-        if arr is None:
-            continue
-        arr = np.ascontiguousarray(arr)
-        dtype = _dtype_name(arr)
-        data = arr.astype(_np_dtype(dtype), copy=False).tobytes()
-        header["arrays"][name] = {"dtype": dtype, "shape": list(arr.shape), "offset": offset, "nbytes": len(data)}
-        pad = (-len(data)) % 8
-        chunks.append(data + b"\0" * pad)
-        offset += len(data) + pad
-    head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    head += b" " * ((-(len(MAGIC) + 5 + len(head))) % 8)   # keep array data 8-byte aligned
-    return MAGIC + struct.pack("<BI", LATENT_CODEC_VERSION, len(head)) + head + b"".join(chunks)
+def latent_features(latent_channels: int, latent_dtype: str = "float16", store_logvar: bool = True):
+    """The FeaturesDict of a latent dataset. Imports TFDS (about 2 s), so it is never done at module import."""
+    import tensorflow_datasets as tfds
+    F = tfds.features
+    dtype = _np_dtype(latent_dtype)
+
+    def array(shape, dt):
+        # BYTES: the raw little-endian buffer plus its shape, decoded zero-copy into numpy
+        return F.Tensor(shape=shape, dtype=dt, encoding=F.Encoding.BYTES)
+
+    spec: dict[str, Any] = {
+        "item_id": F.Text(), "source_uri": F.Text(), "media_type": F.Text(), "caption": F.Text(),
+        "label": F.Scalar(dtype=np.int64),
+        "latent": array((None, None, None, latent_channels), dtype),
+        "picture_embedding": array((None,), np.float32), "caption_embedding": array((None,), np.float32),
+        "aesthetic": F.Scalar(dtype=np.float32), "motion": F.Scalar(dtype=np.float32),
+        "original_size": F.Tensor(shape=(2,), dtype=np.int32), "crop_coords": F.Tensor(shape=(2,), dtype=np.int32),
+        "target_size": F.Tensor(shape=(2,), dtype=np.int32), "clip_span": F.Tensor(shape=(2,), dtype=np.int64),
+        "frame_indices": array((None,), np.int64),
+    }
+    if store_logvar:
+        spec["latent_logvar"] = array((None, None, None, latent_channels), dtype)
+    return F.FeaturesDict(spec)
 
 
-def decode_latent_example(data: bytes) -> LatentExample:
-    if data[:4] != MAGIC:
-        raise ValueError("not a framesift latent example (bad magic)")
-    version, head_len = struct.unpack_from("<BI", data, 4)
-    if version != LATENT_CODEC_VERSION:
-        raise ValueError(f"latent codec version {version} is not supported (reads {LATENT_CODEC_VERSION})")
-    start = 9 + head_len
-    header = json.loads(data[9:start])
-    arrays = {}
-    for name, spec in header["arrays"].items():
-        buf = memoryview(data)[start + spec["offset"]: start + spec["offset"] + spec["nbytes"]]
-        arrays[name] = np.frombuffer(buf, dtype=_np_dtype(spec["dtype"])).reshape(spec["shape"])
-    return LatentExample(item_id=header["item_id"], caption=header["caption"], label=header["label"],
-                         source_uri=header["source_uri"], scaling_factor=header["scaling_factor"],
-                         extra=header["extra"], latent=arrays["latent"],
-                         latent_logvar=arrays.get("latent_logvar"), embedding=arrays.get("embedding"))
+def make_example(*, item_id: str, source_uri: str, media_type: str, latent: np.ndarray,
+                 latent_dtype: str = "float16", latent_logvar: Optional[np.ndarray] = None,
+                 caption: Optional[str] = None, label: Optional[int] = None,
+                 picture_embedding: Optional[np.ndarray] = None, caption_embedding: Optional[np.ndarray] = None,
+                 aesthetic: Optional[float] = None, motion: Optional[float] = None,
+                 original_size: tuple[int, int] = (0, 0), crop_coords: tuple[int, int] = (0, 0),
+                 target_size: tuple[int, int] = (0, 0), clip_span: Optional[tuple[int, int]] = None,
+                 frame_indices: Optional[list[int]] = None) -> dict[str, Any]:
+    """One example as the FeaturesDict serialises it, with the absent-value markers filled in."""
+    if media_type not in ("image", "clip"):
+        raise ValueError(f"media_type must be 'image' or 'clip', got {media_type!r}")
+    latent = np.asarray(latent)
+    if latent.ndim != 4:
+        raise ValueError(f"latent must be (T, h, w, C), got shape {latent.shape}")
+    dtype = _np_dtype(latent_dtype)
+    nan = float("nan")
+    ex = {
+        "item_id": item_id, "source_uri": source_uri, "media_type": media_type, "caption": caption or "",
+        "label": NO_LABEL if label is None else int(label),
+        "latent": np.ascontiguousarray(latent.astype(dtype, copy=False)),
+        "picture_embedding": _vector(picture_embedding), "caption_embedding": _vector(caption_embedding),
+        "aesthetic": np.float32(nan if aesthetic is None else aesthetic),
+        "motion": np.float32(nan if motion is None else motion),
+        "original_size": np.asarray(original_size, np.int32), "crop_coords": np.asarray(crop_coords, np.int32),
+        "target_size": np.asarray(target_size, np.int32),
+        "clip_span": np.asarray(clip_span if clip_span is not None else (-1, -1), np.int64),
+        "frame_indices": np.asarray(frame_indices or [], np.int64),
+    }
+    if latent_logvar is not None:
+        if np.shape(latent_logvar) != latent.shape:
+            raise ValueError(f"latent_logvar shape {np.shape(latent_logvar)} differs from latent {latent.shape}")
+        ex["latent_logvar"] = np.ascontiguousarray(np.asarray(latent_logvar).astype(dtype, copy=False))
+    return ex
+
+
+def _vector(v: Optional[np.ndarray]) -> np.ndarray:
+    return np.zeros((0,), np.float32) if v is None else np.ascontiguousarray(np.asarray(v, np.float32).reshape(-1))
+
+
+def decode_text(value) -> str:
+    """TFDS hands Text fields back as bytes (numpy path); readers that want str use this."""
+    return value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else str(value)
