@@ -166,13 +166,28 @@ class AutoencoderConfig:
 
 @dataclass
 class EncodeConfig:
-    """`framesift encode --run RUN_DIR --config configs/encode.yaml`"""
-    autoencoder_checkpoint: Optional[str] = None
-    image_size: int = 256
-    clip_frames: int = 16
-    batch_size: int = 16
-    examples_per_shard: int = 1024
+    """`framesift encode --approved approved.parquet --autoencoder CKPT --output SHARDS --config configs/encode.yaml`"""
+    autoencoder_checkpoint: Optional[str] = None   # --autoencoder overrides it
+    image_size: int = 256           # square side; with aspect buckets, each bucket has about image_size² pixels
+    aspect_buckets: bool = False    # SDXL-style buckets of equal pixel count instead of a square centre crop
+    bucket_step: int = 64           # bucket sides are multiples of this (and of the autoencoder's downsampling)
+    max_aspect_ratio: float = 2.0   # the widest bucket's long side / short side
+    clip_frames: int = 17           # frames per clip, rounded down to 1 + 4k (what causal video VAEs take)
+    clip_fps: float = 8.0           # frames sampled at this rate from the clip's start (at most the source's)
+    batch_size: int = 8             # items per autoencoder call; a bucket's last batch is padded to this size
+    examples_per_shard: int = 1024  # approved items planned per shard (sorted by item id); the last takes the rest
     latent_dtype: Literal["float16", "float32", "bfloat16"] = "float16"
+    store_logvar: bool = True       # keep the posterior log-variance (trainer samples); false: train on the mean
+
+    def __post_init__(self):
+        _require(self.image_size >= 8, f"image_size: must be >= 8, got {self.image_size}")
+        _require(self.bucket_step >= 8 and self.bucket_step % 8 == 0,
+                 f"bucket_step: must be a positive multiple of 8, got {self.bucket_step}")
+        _require(self.max_aspect_ratio >= 1.0, f"max_aspect_ratio: must be >= 1, got {self.max_aspect_ratio}")
+        _require(self.clip_frames >= 1, f"clip_frames: must be >= 1, got {self.clip_frames}")
+        _require(self.clip_fps > 0, f"clip_fps: must be > 0, got {self.clip_fps}")
+        _require(self.batch_size >= 1, f"batch_size: must be >= 1, got {self.batch_size}")
+        _require(self.examples_per_shard >= 1, f"examples_per_shard: must be >= 1, got {self.examples_per_shard}")
 
 
 @dataclass

@@ -17,6 +17,7 @@ class DeadLetter:
     message: str
     detail: Optional[str] = None    # last lines of the traceback, for debugging
     config_hash: str = ""
+    item_id: Optional[str] = None   # set when the input was an item (an image or clip) rather than a file
     version: int = DEAD_LETTER_VERSION
 
     def to_json(self) -> str:

@@ -1,8 +1,9 @@
 """The latent example: one encoded training example, as stored in the latent shards (a TFDS ArrayRecord dataset).
 
 Defined once here as a `tfds.features.FeaturesDict`; its serialisation (a tf.train.Example, written and parsed by
-TFDS without TensorFlow) is the only codec. The encode job writes `features.serialize_example(example)`; the Grain
-reader (model/data), `tfds.builder_from_directory(SHARDS).as_data_source("train")` and a plain ArrayRecordReader +
+TFDS without TensorFlow) is the only codec. The encode job writes `LatentCodec(features).encode(example)` (TFDS's
+encoding, with protobuf's deterministic map order); the Grain reader (model/data),
+`tfds.builder_from_directory(SHARDS).as_data_source("train")` and a plain ArrayRecordReader +
 `features.deserialize_example_np` all decode the same bytes with the same features.json, so a process that never
 imports framesift reads the shards too.
 
@@ -105,6 +106,24 @@ def make_example(*, item_id: str, source_uri: str, media_type: str, latent: np.n
             raise ValueError(f"latent_logvar shape {np.shape(latent_logvar)} differs from latent {latent.shape}")
         ex["latent_logvar"] = np.ascontiguousarray(np.asarray(latent_logvar).astype(dtype, copy=False))
     return ex
+
+
+class LatentCodec:
+    """The FeaturesDict's own tf.train.Example encoding, serialised deterministically: protobuf writes the
+    Example's feature map in hash order unless asked, and a rerun must write the same bytes. Decoding is TFDS's numpy
+    path, the one `as_data_source` uses."""
+
+    def __init__(self, features):
+        from tensorflow_datasets.core.example_serializer import ExampleSerializer
+        self.features = features
+        self._serializer = ExampleSerializer(features.get_serialized_info())
+
+    def encode(self, example: dict[str, Any]) -> bytes:
+        proto = self._serializer.get_tf_example(self.features.encode_example(example))
+        return proto.SerializeToString(deterministic=True)
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        return self.features.deserialize_example_np(data)
 
 
 def _vector(v: Optional[np.ndarray]) -> np.ndarray:
