@@ -15,6 +15,7 @@ from typing import Any
 
 LATENT_METADATA_VERSION = 1
 METADATA_FILE = "metadata.json"         # TFDS's name for MetadataDict contents
+BUCKETS_FILE = "buckets.json"           # {"buckets": [keys], "record_bucket": [index into keys per record]}
 
 
 @dataclass
@@ -48,6 +49,10 @@ class LatentDatasetMetadata:
     latent_channel_mean: list[float] = field(default_factory=list)
     latent_channel_std: list[float] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)   # approved, examples, dead_letters, reconciled
+    # length of the embedding vectors where present ({"picture": 512, "caption": 0}); absent ones have length 0
+    embedding_dims: dict[str, int] = field(default_factory=dict)
+    # latent shapes "TxHxW" present, with their record counts; BUCKETS_FILE maps every record to one
+    buckets: dict[str, int] = field(default_factory=dict)
     plan_fingerprint: str = ""      # sha256 over item ids per shard + configs + checkpoint: same plan, same bytes
     version: int = LATENT_METADATA_VERSION
 

@@ -14,7 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from framesift.schemas import LatentDatasetMetadata
 from framesift.schemas.latent import DATASET_NAME, SPLIT, latent_features
-from framesift.schemas.latent_metadata import METADATA_FILE
+from framesift.schemas.latent_metadata import BUCKETS_FILE, METADATA_FILE
 from pipelines.encode.shard_writer import STATE_DIR, ShardState, put_file, state_path, write_bytes_atomic
 
 TFDS_FILES = ("dataset_info.json", "features.json", METADATA_FILE)
@@ -74,10 +74,16 @@ def write_dead_letters(shards_dir: str, lines: list[str]) -> None:
                        "".join(line + "\n" for line in sorted(lines)).encode())
 
 
+def write_buckets(shards_dir: str, keys: list[str], record_bucket: list[int]) -> None:
+    write_bytes_atomic(FileSystems.join(shards_dir, BUCKETS_FILE),
+                       json.dumps({"buckets": keys, "record_bucket": record_bucket}, separators=(",", ":")).encode())
+
+
 def dataset_files(shards_dir: str) -> list[str]:
     """Everything an encode job writes in the directory (for --overwrite and for a different plan)."""
     patterns = [FileSystems.join(shards_dir, f"{DATASET_NAME}-*"), FileSystems.join(shards_dir, ".shard-*"),
-                FileSystems.join(shards_dir, STATE_DIR, "**"), FileSystems.join(shards_dir, DEAD_LETTER_FILE)]
+                FileSystems.join(shards_dir, STATE_DIR, "**"), FileSystems.join(shards_dir, DEAD_LETTER_FILE),
+                FileSystems.join(shards_dir, BUCKETS_FILE)]
     patterns += [FileSystems.join(shards_dir, name) for name in TFDS_FILES]
     found = []
     for result in FileSystems.match(patterns):

@@ -12,6 +12,7 @@ from typing import Optional
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, WorkerOptions
@@ -150,6 +151,10 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
     unbalanced = [s.shard.file for s in states if s.shard.examples + s.shard.dead_letters != s.shard.planned]
     counts = {"approved": table.num_rows, "examples": examples, "dead_letters": len(dead),
               "reconciled": examples + len(dead) == table.num_rows and not unbalanced}
+    record_keys = [b for s in states for b in s.buckets]
+    keys = sorted(set(record_keys))
+    emb_lengths = pa.compute.list_value_length(table.column("picture_embedding"))
+    picture_dim = int(pa.compute.max(emb_lengths).as_py() or 0)
     config_hashes = sorted(set(table.column("config_hash").to_pylist()))
     meta = LatentDatasetMetadata(
         dataset_name=DATASET_NAME, split=SPLIT, examples_per_shard=cfg.examples_per_shard, latent_channels=channels,
@@ -161,8 +166,11 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
         approved={"path": approved, "rows": table.num_rows,
                   "item_ids_sha256": planning.fingerprint(table.column("item_id").to_pylist())},
         encode_config=to_dict(cfg), encode_config_hash=chash, shards=[s.shard for s in states],
-        latent_channel_mean=mean, latent_channel_std=std, counts=counts, plan_fingerprint=plan_fp)
+        latent_channel_mean=mean, latent_channel_std=std, counts=counts, plan_fingerprint=plan_fp,
+        embedding_dims={"picture": picture_dim, "caption": 0},
+        buckets={k: record_keys.count(k) for k in keys})
     files.write_dead_letters(shards_dir, dead)
+    files.write_buckets(shards_dir, keys, [keys.index(k) for k in record_keys])
     files.write_tfds_metadata(shards_dir, meta)
     leftover_plans = FileSystems.match([FileSystems.join(shards_dir, STATE_DIR, "plan", "*")])[0].metadata_list
     if leftover_plans:

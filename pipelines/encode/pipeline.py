@@ -109,7 +109,8 @@ class SerializeExamples(beam.DoFn):
             frame_indices=item.frame_indices)
         stored = example["latent"]      # statistics of what the trainer will read (after the dtype cast)
         total, total_sq, positions = latent_sums(stored)
-        return EncodedRecord(row["item_id"], self.codec.encode(example), total, total_sq, positions)
+        bucket = "x".join(str(d) for d in stored.shape[:3])
+        return EncodedRecord(row["item_id"], self.codec.encode(example), total, total_sq, positions, bucket)
 
 
 class WriteShards(beam.DoFn):

@@ -32,6 +32,7 @@ class EncodedRecord:
     channel_sum: list[float]        # per latent channel, over every position of the stored latent (float64)
     channel_sum_sq: list[float]
     positions: int                  # latent positions summed (T * h * w)
+    bucket: str = ""                # latent shape "TxHxW": the readers batch records of one bucket together
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ShardState:
     channel_sum: list[float] = field(default_factory=list)
     channel_sum_sq: list[float] = field(default_factory=list)
     positions: int = 0
+    buckets: list[str] = field(default_factory=list)           # per record, in file order
 
     def to_json(self) -> str:
         from dataclasses import asdict
@@ -129,6 +131,7 @@ def write_shard(shards_dir: str, index: int, file_name: str, fingerprint: str, p
         total += r.channel_sum
         total_sq += r.channel_sum_sq
     state = ShardState(fingerprint, ShardInfo(file_name, len(records), planned, len(dead_letters), size, sha),
-                       sorted(dead_letters), total.tolist(), total_sq.tolist(), sum(r.positions for r in records))
+                       sorted(dead_letters), total.tolist(), total_sq.tolist(), sum(r.positions for r in records),
+                       [r.bucket for r in records])
     write_bytes_atomic(state_path(shards_dir, index), state.to_json().encode())
     return state
