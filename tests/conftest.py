@@ -26,3 +26,19 @@ def demo_run(demo_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo_run") / "run"
     report = run_curate(cfg, [str(demo_corpus / "media")], str(out), beam_args=["--direct_running_mode=in_memory"])
     return out, report
+
+
+@pytest.fixture(scope="session")
+def encoded_shards(tmp_path_factory):
+    """A small approved set encoded into latent shards with the stand-in autoencoder (tests/encode_fixtures.py)."""
+    import os
+    from pipelines.encode.job import run_encode
+    from tests.encode_fixtures import build_approved, build_checkpoint, small_encode_config
+    from tests.standin_autoencoder import LOADER
+    root = str(tmp_path_factory.mktemp("encode"))
+    data = build_approved(root)
+    ckpt = build_checkpoint(root)
+    out = os.path.join(root, "shards")
+    report = run_encode(data["approved"], ckpt, out, small_encode_config(), runs=[data["run"]],
+                        beam_args=["--direct_running_mode=in_memory"], loader=LOADER)
+    return {**data, "ckpt": ckpt, "out": out, "report": report, "root": root}
