@@ -193,22 +193,74 @@ class EncodeConfig:
 @dataclass
 class DiTArch:
     patch_size: int = 2
+    patch_frames: int = 1           # frames per space-time patch (clips only)
     hidden_size: int = 384
     depth: int = 12
     num_heads: int = 6
     mlp_ratio: float = 4.0
-    num_classes: int = 0            # 0: caption/embedding conditioning only
+    dtype: Literal["float32", "bfloat16"] = "float32"   # compute dtype; parameters stay float32
+
+    def __post_init__(self):
+        _require(self.patch_size >= 1 and self.patch_frames >= 1, "arch.patch_size/patch_frames: must be >= 1")
+        _require(self.hidden_size % self.num_heads == 0,
+                 f"arch.hidden_size: {self.hidden_size} must be divisible by arch.num_heads ({self.num_heads})")
+        _require(self.hidden_size % 4 == 0, f"arch.hidden_size: must be a multiple of 4, got {self.hidden_size}")
+
+
+@dataclass
+class DiffusionTrain(TrainSchedule):
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0          # global-norm clip; 0: off
+    decay: Literal["cosine", "constant"] = "cosine"   # after warm-up
+    min_lr_ratio: float = 0.1       # cosine ends at learning_rate * this
+    ema_decay: float = 0.999
+    keep_checkpoints: int = 3
+    data_threads: int = 2           # Grain read threads (threads, not processes: nothing forks beside JAX)
+    prefetch: int = 8               # batches read ahead
+    fsdp: bool = False              # shard parameters and optimizer state over the devices (else replicated)
+
+    def __post_init__(self):
+        _require(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
+        _require(self.batch_size >= 1, f"train.batch_size: must be >= 1, got {self.batch_size}")
+        _require(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
+        _require(self.log_every >= 1 and self.checkpoint_every >= 1,
+                 "train.log_every/checkpoint_every: must be >= 1")
+
+
+@dataclass
+class FlowObjective:
+    t_mean: float = 0.0             # logit-normal time sampling: t = sigmoid(t_mean + t_std * N(0, 1))
+    t_std: float = 1.0
+
+
+@dataclass
+class SamplingConfig:
+    sampler: Literal["euler", "heun", "euler_ancestral", "ddim"] = "euler"
+    steps: int = 50
+    guidance: float = 1.0           # classifier-free guidance w: v_cond + w (v_cond - v_uncond); 0: none
+    guidance_interval: Optional[list[float]] = None   # [t_lo, t_hi]: guide only there (t = 1 is noise)
+    shift: float = 1.0              # timestep shift (> 1: more steps at high noise)
+
+    def __post_init__(self):
+        _require(self.steps >= 1, f"sampling.steps: must be >= 1, got {self.steps}")
+        _require(self.guidance_interval is None or (len(self.guidance_interval) == 2 and
+                 0 <= self.guidance_interval[0] <= self.guidance_interval[1] <= 1),
+                 f"sampling.guidance_interval: must be [t_lo, t_hi] within [0, 1], got {self.guidance_interval}")
 
 
 @dataclass
 class DiffusionConfig:
-    """`framesift train-diffusion --config configs/diffusion.yaml`"""
+    """`framesift train --data SHARDS --workdir W --config configs/diffusion.yaml`"""
     arch: DiTArch = field(default_factory=DiTArch)
-    train: TrainSchedule = field(default_factory=TrainSchedule)
-    shards: Optional[str] = None
+    train: DiffusionTrain = field(default_factory=DiffusionTrain)
+    objective: FlowObjective = field(default_factory=FlowObjective)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    # what the model is conditioned on; auto: the class label when the shards have labels, else their embedding
+    condition: Literal["auto", "label", "embedding", "none"] = "auto"
     cond_dropout: float = 0.1       # probability of dropping the condition, for classifier-free guidance
-    guidance_scale: float = 4.0
-    num_sampling_steps: int = 50
+
+    def __post_init__(self):
+        _require(0 <= self.cond_dropout < 1, f"cond_dropout: must be in [0, 1), got {self.cond_dropout}")
 
 
 JOBS: dict[str, type] = {

@@ -1,0 +1,1 @@
+"""Training: `train(cfg, TrainingSet, workdir)` (trainer.py) and loading a trained model back (run_dir.py)."""
