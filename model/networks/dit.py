@@ -128,7 +128,7 @@ class DiT(nnx.Module):
         if self.embedding_dim:
             if embedding is None:
                 raise ValueError("this DiT is embedding-conditional: pass embedding")
-            emb = jnp.where(drop[:, None], self.null_embedding.value[None], embedding.astype(jnp.float32))
+            emb = jnp.where(drop[:, None], self.null_embedding[...][None], embedding.astype(jnp.float32))
             return self.cond_proj(emb)
         return None
 
@@ -136,7 +136,7 @@ class DiT(nnx.Module):
                  embedding: Optional[jax.Array] = None, drop: Optional[jax.Array] = None) -> jax.Array:
         """Velocity for latents x (B, *latent_shape) at times t (B,)."""
         clip = x if self.is_clip else x[:, None]
-        tokens = self.patch_embed(patchify(clip, self.patch_size, self.patch_frames)) + self.pos_embed.value
+        tokens = self.patch_embed(patchify(clip, self.patch_size, self.patch_frames)) + self.pos_embed[...]
         c = self.t_mlp2(jax.nn.silu(self.t_mlp1(timestep_features(t, 256))))
         cond = self.condition(label, embedding, drop, x.shape[0])
         if cond is not None:

@@ -104,7 +104,7 @@ def load_trained(workdir: str, use_ema: bool = True, step: Optional[int] = None)
     # restore just the weights: the optimizer state is not needed to sample
     device = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
     target = {which: jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device),
-                                  params.to_pure_dict())}
+                                  nnx.to_pure_dict(params))}
     restored = mngr.restore(step, args=ocp.args.Composite(state=ocp.args.PyTreeRestore(
         item=target, restore_args=ocp.checkpoint_utils.construct_restore_args(target), partial_restore=True)))
     mngr.close()

@@ -68,7 +68,7 @@ def make_train_step(cfg: DiffusionConfig, graphdef, rest, tx, objective: Rectifi
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         ema = jax.tree.map(lambda e, p: ema_decay * e + (1.0 - ema_decay) * p, ema, params)
-        return params, opt_state, ema, {"loss": loss, "grad_norm": optax.global_norm(grads)}
+        return params, opt_state, ema, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
     return step_fn
 
 
@@ -102,8 +102,8 @@ def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Opt
     model = build_model(cfg, spec, cfg.train.seed)
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
     tx = make_optimizer(cfg)
-    state = {"step": np.array(0, np.int64), "params": params.to_pure_dict(), 
-             "ema": jax.tree.map(np.array, params.to_pure_dict())}   # a copy: params and EMA are donated apart
+    state = {"step": np.array(0, np.int64), "params": nnx.to_pure_dict(params),
+             "ema": jax.tree.map(np.array, nnx.to_pure_dict(params))}   # a copy: params and EMA are donated apart
     state["opt_state"] = tx.init(state["params"])
     shardings = {"step": meshlib.replicated(mesh),
                  **{k: meshlib.tree_shardings(mesh, state[k], cfg.train.fsdp) for k in ("params", "ema", "opt_state")}}
