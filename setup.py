@@ -12,7 +12,7 @@ EXTRAS = {
     "ui": ["streamlit>=1.67", "sqlalchemy>=2", "pandas>=2", "altair>=5", "scikit-learn>=1.5"],
     "model": ["jax>=0.6", "flax>=0.10", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
               "array-record>=0.8", "tensorflow-datasets>=4.9"],
-    "dev": ["pytest>=8", "selenium>=4.20", "gcp-storage-emulator>=2024.8"],
+    "dev": ["pytest>=8", "selenium>=4.20", "gcp-storage-emulator>=2024.8", "import-linter>=2.1"],
     # rapidocr-onnxruntime's dependencies minus opencv-python (the headless build stands in for it); rapidocr itself
     # is installed separately with --no-deps, since its opencv-python requirement clashes with the headless build
     "ocr": ["onnxruntime>=1.17", "pyclipper>=1.2", "shapely>=2.0", "six>=1.15", "tqdm"],

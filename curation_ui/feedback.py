@@ -21,11 +21,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from curation_ui.manifest_index import PREFERENCE_FILE, PREFERENCE_KEY, SCORE_PREFIX
+from curation_ui.manifest_index import PREFERENCE_KEY, SCORE_PREFIX
 from curation_ui.store import DecisionStore, now_iso
-from curation_ui.thresholds import Threshold
+from framesift.checks import Threshold
+from framesift.run_layout import (EMBEDDINGS_DIR, FEEDBACK_DIR, FEEDBACK_SUMMARY_FILE, PREFERENCE_FILE,
+                                  SUGGESTED_THRESHOLDS_FILE)
 
-FEEDBACK_DIR = "feedback"
 LABELS = {"approve": 1, "reject": 0}
 
 
@@ -130,7 +131,8 @@ def _suggest_one(t: Threshold, scores, y, thresholds, values, min_labels) -> Opt
     others = np.ones(len(y), bool)
     for o in thresholds:
         if o is not t and o.score_key in scores:
-            others &= o.passes(scores[o.score_key], values[o])
+            other = scores[o.score_key]
+            others &= o.passes(other, values[o], present=~np.isnan(other))
     mask = others & ~np.isnan(x)
     xm, ym = x[mask], y[mask]
     s = Suggestion(t.score_key, t.set_key, t.op, t.value, None, int(mask.sum()), int(ym.sum()))
@@ -147,7 +149,7 @@ def labelled(store: DecisionStore) -> dict[str, int]:
 
 
 def embeddings_dataset(run_dir: str) -> Optional[ds.Dataset]:
-    folder = os.path.join(run_dir, "embeddings")
+    folder = os.path.join(run_dir, EMBEDDINGS_DIR)
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet")) \
         if os.path.isdir(folder) else []
     return ds.dataset(files, format="parquet") if files else None
@@ -192,20 +194,20 @@ def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Thr
     summary["suggestions"] = [asdict(s) | {"improves": s.improves} for s in suggestions]
     folder = os.path.join(run_dir, FEEDBACK_DIR)
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "suggested_thresholds.txt"), "w") as f:
+    with open(os.path.join(run_dir, SUGGESTED_THRESHOLDS_FILE), "w") as f:
         f.write("".join(s.set_arg + "\n" for s in suggestions if s.improves))
     emb = embeddings_dataset(run_dir)
     model = fit_preference(scores, y, keys, _embedding_rows(emb, found) if emb is not None else None, min_labels)
     if model is not None:
         _write_parquet(os.path.join(run_dir, PREFERENCE_FILE), score_all(model, query, keys, emb))
         summary["preference"] = model.summary()
-    with open(os.path.join(folder, "feedback.json"), "w") as f:
+    with open(os.path.join(run_dir, FEEDBACK_SUMMARY_FILE), "w") as f:
         json.dump(summary, f, indent=2)
     return summary
 
 
 def load_summary(run_dir: str) -> Optional[dict]:
-    path = os.path.join(run_dir, FEEDBACK_DIR, "feedback.json")
+    path = os.path.join(run_dir, FEEDBACK_SUMMARY_FILE)
     if not os.path.exists(path):
         return None
     with open(path) as f:

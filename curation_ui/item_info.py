@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from curation_ui.thresholds import Threshold, by_score
+from framesift.checks import Threshold, by_score, fails
 from framesift.schemas import ManifestRow
 
 _SKIP = {"scores", "reject_reasons", "metadata", "models", "spectral_profile", "caption"}
@@ -20,7 +20,7 @@ def score_table(row: ManifestRow, thresholds: list[Threshold], extra: dict | Non
     for key in sorted(set(scores) | set(rules)):
         value = scores.get(key)
         checks = [t for t in rules.get(key, []) if row.media_type in t.media_types]
-        passes = [bool(t.passes(np.array([np.nan if value is None else value]))[0]) for t in checks]
+        passes = [not fails(value, t.op, t.value) for t in checks]
         out.append({"score": key, "value": value,
                     "passes": (all(passes) if checks else None) if value is not None else None,
                     "rule": "; ".join(t.describe() for t in checks) or "(recorded only)",

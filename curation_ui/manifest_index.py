@@ -25,12 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from framesift.run_layout import MANIFEST_DIR, PREFERENCE_FILE, REVIEW_INDEX_DIR
 from framesift.schemas import MANIFEST_SCHEMA, MANIFEST_VERSION
 
 INDEX_VERSION = 3
-INDEX_DIR = ".review_index"
 SCORE_PREFIX = "score:"
-PREFERENCE_FILE = os.path.join("feedback", "preference_scores.parquet")
 PREFERENCE_KEY = "preference"
 _READ_COLUMNS = ["item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
                  "preview_path", "caption", "scores", "reject_reasons"]
@@ -43,7 +42,7 @@ BASE_FIELDS = [pa.field("row", pa.int64()), pa.field("shard", pa.int32()), pa.fi
 
 
 def manifest_files(run_dir: str) -> list[str]:
-    folder = os.path.join(run_dir, "manifest")
+    folder = os.path.join(run_dir, MANIFEST_DIR)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{run_dir} has no manifest/ folder: not a framesift curate run")
     return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".parquet"))
@@ -175,7 +174,7 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
 
 
 def _index_root(run_dir: str) -> str:
-    root = os.path.join(run_dir, INDEX_DIR)
+    root = os.path.join(run_dir, REVIEW_INDEX_DIR)
     try:
         os.makedirs(root, exist_ok=True)
         probe = os.path.join(root, f".probe-{uuid.uuid4().hex[:6]}")

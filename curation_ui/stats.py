@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from curation_ui.thresholds import Threshold
+from framesift.checks import Threshold
 from framesift.schemas import DECISIONS
 
 

@@ -17,10 +17,11 @@ from sqlalchemy import (Column, Engine, Float, Integer, MetaData, String, Table,
                         insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
+from framesift.run_layout import REVIEW_DB_FILE
 from framesift.schemas import (AUDIT_SCHEMA, REPRESENTATIVE_SCHEMA, REVIEW_DECISION_SCHEMA, AuditEntry,
                                RepresentativeChoice, ReviewDecision)
 
-DB_FILE = "review.sqlite"
+DB_FILE = REVIEW_DB_FILE      # the default store, in the run directory
 _SQL_TYPES = {pa.string(): Text, pa.int64(): Integer, pa.float64(): Float}
 
 

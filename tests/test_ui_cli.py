@@ -45,21 +45,3 @@ def test_review_command_refuses_a_directory_that_is_not_a_run(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "framesift.cli", "review", "--run", str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "not a curate run" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_curation_ui_never_imports_beam():
-    code = ("import sys, pkgutil, importlib, curation_ui, curation_ui.ui\n"
-            "for pkg in (curation_ui, curation_ui.ui):\n"
-            "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-            "        importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
-            "import framesift.commands.review, framesift.commands.export\n"
-            "from curation_ui.thresholds import run_thresholds\n"
-            "from pipelines.filters import build_filters\n"
-            "from framesift.config import load_config\n"
-            "build_filters(load_config('curate').filters)\n"
-            "bad = sorted(m for m in sys.modules\n"
-            "             if m.split('.')[0] == 'apache_beam' or m.startswith('pipelines.curate'))\n"
-            "print(bad)\n"
-            "sys.exit(1 if bad else 0)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -11,7 +11,7 @@ from benchmarks.synthetic_manifest import write_synthetic_run
 from curation_ui.feedback import best_threshold, load_summary, run_feedback, suggest_thresholds
 from curation_ui.manifest_query import ManifestQuery, QueueQuery
 from curation_ui.store import DecisionStore
-from curation_ui.thresholds import Threshold
+from framesift.checks import Threshold
 from framesift.schemas import EMBEDDING_SCHEMA
 
 SHARP = Threshold("sharpness", "sharpness", "min", "min", 0.005, "too_blurry", ("image", "clip"))

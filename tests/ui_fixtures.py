@@ -9,8 +9,11 @@ import pyarrow.parquet as pq
 import skimage.data
 from PIL import Image
 
+from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import config_to_yaml, load_config
+from framesift.run_layout import CONFIG_FILE, MANIFEST_DIR, THRESHOLDS_FILE
 from framesift.schemas import ManifestRow, Rejection, rows_to_table
+from pipelines.filters import build_filters
 
 PHOTOS = {"astronaut": skimage.data.astronaut, "coffee": skimage.data.coffee, "chelsea": skimage.data.chelsea,
           "rocket": skimage.data.rocket}
@@ -87,9 +90,11 @@ def make_run(root, n_images=24, media_dir=None) -> str:
                             scores={**_scores(rng, 0.2), "motion_mean": 0.03, "duration_s": 1.2}, keep=True,
                             thumbnail_path="previews/cl/clip000.jpg", preview_path="previews/cl/clip000.webp",
                             config_hash="test"))
-    os.makedirs(os.path.join(run, "manifest"), exist_ok=True)
-    pq.write_table(rows_to_table(rows), os.path.join(run, "manifest", "part-00000-of-00001.parquet"))
-    with open(os.path.join(run, "config.yaml"), "w") as f:
-        # the default curate config, with the blur threshold these rows were decided with
-        f.write(config_to_yaml(load_config("curate", overrides=["filters.sharpness.min=0.005"])))
+    os.makedirs(os.path.join(run, MANIFEST_DIR), exist_ok=True)
+    pq.write_table(rows_to_table(rows), os.path.join(run, MANIFEST_DIR, "part-00000-of-00001.parquet"))
+    # the default curate config, with the blur threshold these rows were decided with, and its active thresholds,
+    # as `framesift curate` records them
+    cfg = load_config("curate", overrides=["filters.sharpness.min=0.005"])
+    _write(run, CONFIG_FILE, config_to_yaml(cfg).encode())
+    _write(run, THRESHOLDS_FILE, thresholds_to_json(active_thresholds(build_filters(cfg.filters))).encode())
     return run

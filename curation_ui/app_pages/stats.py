@@ -5,7 +5,7 @@ import streamlit as st
 
 from curation_ui.manifest_query import QueueQuery
 from curation_ui.stats import activity, histogram, kept_curve, progress
-from curation_ui.thresholds import by_score
+from framesift.checks import by_score
 from curation_ui.ui.charts import curve_chart, histogram_chart
 from curation_ui.ui.context import review_context
 

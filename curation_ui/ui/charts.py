@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from curation_ui.thresholds import Threshold
+from framesift.checks import Threshold
 
 
 def _rules(thresholds: list[Threshold], extra: dict[str, float] | None = None) -> alt.Chart:

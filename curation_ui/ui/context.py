@@ -17,7 +17,8 @@ from curation_ui.manifest_index import fingerprint
 from curation_ui.manifest_query import ManifestQuery
 from curation_ui.media import MediaRoots
 from curation_ui.store import DecisionStore, default_db_url
-from curation_ui.thresholds import Threshold, run_thresholds
+from curation_ui.thresholds import run_thresholds, thresholds_path
+from framesift.checks import Threshold
 from framesift.config import ReviewConfig, from_dict, load_config
 
 ENV_RUN, ENV_DB, ENV_CONFIG = "FRAMESIFT_RUN", "FRAMESIFT_DB", "FRAMESIFT_REVIEW_CONFIG"
@@ -46,7 +47,7 @@ def _query(run_dir: str, run_fingerprint: str) -> ManifestQuery:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _thresholds(run_dir: str, config_mtime: float) -> list[Threshold]:
+def _thresholds(run_dir: str, recorded_mtime: float) -> list[Threshold]:
     return run_thresholds(run_dir)
 
 
@@ -69,8 +70,8 @@ def review_context() -> Review:
     except (FileNotFoundError, ValueError) as e:
         st.error(f"Cannot open the manifest of {run_dir}: {e}")
         st.stop()
-    config = os.path.join(run_dir, "config.yaml")
-    thresholds = _thresholds(run_dir, os.path.getmtime(config) if os.path.exists(config) else 0.0)
+    recorded = thresholds_path(run_dir)
+    thresholds = _thresholds(run_dir, os.path.getmtime(recorded) if os.path.exists(recorded) else 0.0)
     reviewer = (st.session_state.get("reviewer") or "").strip() or None
     return Review(run_dir, cfg, db_url, _store(db_url), query, MediaRoots(run_dir, tuple(cfg.media_roots)),
                   thresholds, reviewer)

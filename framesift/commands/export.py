@@ -10,6 +10,7 @@ import typing
 
 from framesift.commands.show_config import add_config_arguments
 from framesift.config import ReviewConfig
+from framesift.run_layout import MANIFEST_DIR
 
 POLICY_NAMES = typing.get_args(typing.get_type_hints(ReviewConfig)["export_policy"])
 
@@ -32,7 +33,7 @@ def run(args, extra):
     from curation_ui.store import DB_FILE, DecisionStore, default_db_url
 
     cfg = load_config("review", args.config, args.overrides)
-    if not os.path.isdir(os.path.join(args.run, "manifest")):
+    if not os.path.isdir(os.path.join(args.run, MANIFEST_DIR)):
         raise UsageError(f"framesift export: {args.run} is not a curate run (no manifest/ folder)")
     db_url = args.db or cfg.db_url
     if db_url is None and not os.path.exists(os.path.join(args.run, DB_FILE)):

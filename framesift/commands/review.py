@@ -11,6 +11,7 @@ import sys
 
 from framesift.commands.show_config import add_config_arguments
 from framesift.errors import UsageError
+from framesift.run_layout import MANIFEST_DIR
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                    "curation_ui", "app.py")
@@ -32,7 +33,7 @@ def streamlit_command(args) -> tuple[list[str], dict[str, str], str]:
     from framesift.config import config_to_yaml, load_config
     cfg = load_config("review", args.config, args.overrides)
     run_dir = os.path.abspath(args.run)
-    if not os.path.isdir(os.path.join(run_dir, "manifest")):
+    if not os.path.isdir(os.path.join(run_dir, MANIFEST_DIR)):
         raise UsageError(f"framesift review: {args.run} is not a curate run (no manifest/ folder)")
     cfg.port = args.port or cfg.port
     cfg.db_url = args.db or cfg.db_url

@@ -16,11 +16,6 @@ def item_id(uri: str, span: Optional[tuple[int, int]] = None) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
-def preview_relpath(iid: str, suffix: str) -> str:
-    # two-level fan-out keeps directories small at millions of items
-    return f"previews/{iid[:2]}/{iid}{suffix}"
-
-
 def score_sample(filters: list[Filter], sample: Sample) -> dict[str, float]:
     scores: dict[str, float] = {}
     for f in filters:

@@ -11,9 +11,10 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from framesift.config import CurateConfig
+from framesift.run_layout import preview_relpath
 from framesift.schemas import ManifestRow
 from pipelines.curate import run_dir as rd
-from pipelines.curate.decide import decide, item_id, preview_relpath, score_sample
+from pipelines.curate.decide import decide, item_id, score_sample
 from pipelines.filters import Filter, Sample
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image

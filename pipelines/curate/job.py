@@ -15,6 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions, WorkerOptions,
                                                   StandardOptions)
 
+from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import CurateConfig, config_hash, config_to_yaml
 from pipelines.curate import run_dir as rd
 from pipelines.curate.outputs import read_dead_letters, read_input_list, read_manifest
@@ -66,8 +67,8 @@ def framesift_run_dirs(uris: set[str]) -> tuple[str, ...]:
     outputs are not raw media and must never be curated as such."""
     roots = set()
     for uri in uris:
-        head, sep, _ = uri.rpartition("/manifest/")
-        if sep and uri.endswith(".parquet") and f"{head}/config.yaml" in uris:
+        head, sep, _ = uri.rpartition(f"/{rd.MANIFEST_DIR}/")
+        if sep and uri.endswith(".parquet") and f"{head}/{rd.CONFIG_FILE}" in uris:
             roots.add(head + "/")
     return tuple(sorted(roots))
 
@@ -146,6 +147,8 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     rd.prepare_run_dir(run_dir, overwrite)
     chash = config_hash(cfg)
     rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
+    thresholds = active_thresholds(filters)
+    rd.write_atomic(rd.join(run_dir, rd.THRESHOLDS_FILE), thresholds_to_json(thresholds).encode(), "application/json")
 
     p = pipeline or beam.Pipeline(options=options)
     build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude)
@@ -160,7 +163,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     report = build_report(manifest, dead, expected, chash, run_dir, ingested=counters.get("inputs"))
     report["metrics"] = counters
     report["timing_s"] = {"pipeline": round(pipeline_s, 3), "report": round(time.perf_counter() - started - pipeline_s, 3)}
-    rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode(),
+    rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, thresholds).encode(),
                     "text/html")
     # report.json last: its presence marks a finished run
     rd.write_atomic(rd.join(run_dir, rd.REPORT_JSON), json.dumps(report, indent=2).encode(), "application/json")

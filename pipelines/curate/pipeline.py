@@ -195,7 +195,7 @@ class WriteOutputs(beam.PTransform):
             rd.join(self.run_dir, rd.MANIFEST_DIR, "part"), MANIFEST_SCHEMA, file_name_suffix=".parquet",
             num_shards=self.shards)
         dead | "DeadLetters" >> beam.io.WriteToText(
-            rd.join(self.run_dir, rd.DEAD_LETTER_DIR, "dead_letter"), file_name_suffix=".jsonl",
+            rd.join(self.run_dir, rd.DEAD_LETTER_DIR, rd.DEAD_LETTER_PREFIX), file_name_suffix=".jsonl",
             compression_type=CompressionTypes.UNCOMPRESSED)
 
 

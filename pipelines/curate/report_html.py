@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from pipelines.filters import Filter
+from framesift.checks import Threshold, by_score
 
 W, H, PAD = 360, 140, 24
 
@@ -38,24 +38,14 @@ def _histogram_svg(values: np.ndarray, thresholds: list[tuple[str, float]]) -> s
     return "".join(parts)
 
 
-def _thresholds(filters: list[Filter]) -> dict[str, list[tuple[str, float]]]:
-    out: dict[str, list] = {}
-    for f in filters:
-        for check in f.checks:
-            value = getattr(f.params, check.param)
-            if value is not None:
-                out.setdefault(check.score_key, []).append((check.op, float(value)))
-    return out
-
-
-def render_report_html(report: dict, manifest: pa.Table, filters: list[Filter]) -> str:
+def render_report_html(report: dict, manifest: pa.Table, thresholds: list[Threshold]) -> str:
     esc = html.escape
     scores: dict[str, list[float]] = {}
     for entry in manifest.column("scores").to_pylist():
         for key, value in entry or []:
             if value is not None and math.isfinite(value):
                 scores.setdefault(key, []).append(value)
-    thresholds = _thresholds(filters)
+    rules = {key: [(t.op, t.value) for t in ts] for key, ts in by_score(thresholds).items()}
     body = [f"<h1>framesift curate report</h1><p>run: <code>{esc(report['run_dir'])}</code>, "
             f"config hash <code>{esc(report['config_hash'])}</code></p>",
             ("<p style='background:#fde2e1;padding:8px'><b>Model scores come from UNTRAINED weights</b> (offline "
@@ -74,7 +64,7 @@ def render_report_html(report: dict, manifest: pa.Table, filters: list[Filter]) 
     body.append("<h2>Scores</h2><p>Red lines: thresholds from the config.</p><div style='display:flex;flex-wrap:wrap'>")
     for key in sorted(scores):
         body.append(f"<figure><figcaption><b>{esc(key)}</b> (n={len(scores[key])})</figcaption>"
-                    f"{_histogram_svg(np.asarray(scores[key]), thresholds.get(key, []))}</figure>")
+                    f"{_histogram_svg(np.asarray(scores[key]), rules.get(key, []))}</figure>")
     body.append("</div>")
     return ("<!doctype html><html><head><meta charset='utf-8'><title>framesift report</title><style>"
             "body{font-family:sans-serif;margin:2em} td{padding:2px 8px}</style></head><body>"

@@ -1,4 +1,4 @@
-"""`framesift rethreshold RUN_DIR --set filters.sharpness.min=0.01`: re-apply thresholds to a finished run.
+"""Re-apply thresholds to a finished run (`framesift rethreshold RUN_DIR --set filters.sharpness.min=0.01`).
 
 Scores are already on every row, so this decodes nothing: it loads the run's saved config, applies the overrides,
 re-evaluates every filter check on the recorded scores, and rewrites each manifest shard atomically (temp file +
@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import ConfigError, CurateConfig, config_hash, config_to_yaml, from_dict
 from framesift.config.loader import apply_overrides
 from framesift.schemas import MANIFEST_SCHEMA, ManifestRow, table_to_rows
@@ -36,7 +37,7 @@ def load_run_config(run_dir: str) -> dict:
 def rethreshold(run_dir: str, overrides: list[str]) -> dict:
     """Everything is checked before the first shard is rewritten, so a refused call changes nothing."""
     old_data = load_run_config(run_dir)
-    if not _exists(rd.join(run_dir, rd.REPORT_JSON)):
+    if not rd.exists(rd.join(run_dir, rd.REPORT_JSON)):
         raise FileNotFoundError(f"{run_dir} has no {rd.REPORT_JSON}: the run did not finish; re-run curate instead")
     not_thresholds = [o for o in overrides if not o.strip().startswith("filters.")]
     if not_thresholds:
@@ -65,16 +66,18 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
                  "overrides": list(overrides), "rows_changed": changed,
                  # filters whose scores this run never recorded: their thresholds cannot change anything here
                  "filters_without_scores": unscored}
-    log_path = rd.join(run_dir, "rethreshold_log.jsonl")
-    previous_log = rd.read_bytes(log_path) if _exists(log_path) else b""
+    log_path = rd.join(run_dir, rd.RETHRESHOLD_LOG)
+    previous_log = rd.read_bytes(log_path) if rd.exists(log_path) else b""
     rd.write_atomic(log_path, previous_log + (json.dumps(log_entry) + "\n").encode())
     rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
+    thresholds = active_thresholds(filters)
+    rd.write_atomic(rd.join(run_dir, rd.THRESHOLDS_FILE), thresholds_to_json(thresholds).encode())
 
     old_report = json.loads(rd.read_bytes(rd.join(run_dir, rd.REPORT_JSON)))
     manifest = read_manifest(run_dir)
     report = build_report(manifest, read_dead_letters(run_dir), old_report["inputs"].get("expected"), new_hash, run_dir)
     report["rethreshold"] = log_entry
-    rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, filters).encode())
+    rd.write_atomic(rd.join(run_dir, rd.REPORT_HTML), render_report_html(report, manifest, thresholds).encode())
     rd.write_atomic(rd.join(run_dir, rd.REPORT_JSON), json.dumps(report, indent=2).encode())
     return report
 
@@ -101,27 +104,3 @@ def rechoose_representatives(rows: list[ManifestRow], keep_order: list[str]) -> 
             if m.item_id != best.item_id:
                 m.reject_reasons.append(duplicate_rejection(best.item_id))
             m.keep = not m.reject_reasons
-
-
-def _exists(path: str) -> bool:
-    from apache_beam.io.filesystems import FileSystems
-    return FileSystems.exists(path)
-
-
-def add_arguments(parser):
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a finished curate run (local or gs://)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="threshold to change, e.g. --set filters.sharpness.min=0.01 (repeatable)")
-
-
-def run(args, extra):
-    from pipelines.curate.report import format_summary
-    report = rethreshold(args.run_dir, args.overrides)
-    print(f"rethreshold: {report['rethreshold']['rows_changed']} rows changed decision "
-          f"(config {report['rethreshold']['previous_config_hash']} -> {report['config_hash']})")
-    if report["rethreshold"]["filters_without_scores"]:
-        print("note: no recorded scores for " + ", ".join(report["rethreshold"]["filters_without_scores"]) +
-              " in this run; their thresholds change nothing here (re-run curate to score them)")
-    print(format_summary(report))
-    return 0
-

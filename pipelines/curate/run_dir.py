@@ -1,50 +1,14 @@
-"""The run directory: its layout, refusing to clobber an earlier run, and atomic writes through FileSystems
-(local or gs://), so a crash never leaves a half-written file under a final name."""
+"""The run directory on any filesystem Beam knows (local or gs://): refusing to clobber an earlier run. Its layout
+(the names) is framesift/run_layout.py and its file I/O pipelines/run_files.py; both are re-exported here for the
+curate code that writes a run (`rd.join(run_dir, rd.MANIFEST_DIR)`)."""
 from __future__ import annotations
-
-import os
-import uuid
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.dedupe.dedupe_index import INDEX_DIR as DEDUPE_INDEX_DIR
-
-MANIFEST_DIR = "manifest"
-DEAD_LETTER_DIR = "dead_letter"
-PREVIEWS_DIR = "previews"
-EMBEDDINGS_DIR = "embeddings"
-CONFIG_FILE = "config.yaml"
-REPORT_JSON = "report.json"
-REPORT_HTML = "report.html"
-
-
-def join(run_dir: str, *parts: str) -> str:
-    return FileSystems.join(run_dir, *parts)
-
-
-def write_atomic(path: str, data: bytes, mime_type: str = "application/octet-stream") -> None:
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    ensure_local_dir(FileSystems.split(path)[0])
-    with FileSystems.create(tmp, mime_type=mime_type) as f:
-        f.write(data)
-    FileSystems.rename([tmp], [path])
-
-
-def ensure_local_dir(path: str) -> None:
-    """Object stores have no directories; local disks need them before a create."""
-    if "://" not in path:
-        os.makedirs(path, exist_ok=True)
-
-
-def read_bytes(path: str) -> bytes:
-    from apache_beam.io.filesystem import CompressionTypes
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return f.read()
-
-
-# report.json first: it marks a finished run, so it must go before anything it describes
-_OUTPUTS = (REPORT_JSON, REPORT_HTML, "rethreshold_log.jsonl", MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR,
-            EMBEDDINGS_DIR, DEDUPE_INDEX_DIR, CONFIG_FILE)
+from framesift.run_layout import (CONFIG_FILE, CURATE_OUTPUTS, DEAD_LETTER_DIR, DEAD_LETTER_PREFIX,  # noqa: F401
+                                  DEDUPE_INDEX_DIR, EMBEDDINGS_DIR, MANIFEST_DIR, PREVIEWS_DIR, REPORT_HTML,
+                                  REPORT_JSON, RETHRESHOLD_LOG, THRESHOLDS_FILE)
+from pipelines.run_files import ensure_local_dir, exists, join, read_bytes, write_atomic  # noqa: F401
 
 
 def _pattern(run_dir: str, name: str) -> str:
@@ -52,7 +16,7 @@ def _pattern(run_dir: str, name: str) -> str:
 
 
 def _has_outputs(run_dir: str) -> list[str]:
-    return [name for name in _OUTPUTS if FileSystems.match([_pattern(run_dir, name)])[0].metadata_list]
+    return [name for name in CURATE_OUTPUTS if FileSystems.match([_pattern(run_dir, name)])[0].metadata_list]
 
 
 def prepare_run_dir(run_dir: str, overwrite: bool) -> None:

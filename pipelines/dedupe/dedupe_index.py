@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.curate import run_dir as rd
+from framesift.run_layout import DEDUPE_INDEX_DIR as INDEX_DIR
+from pipelines import run_files as rd
 from pipelines.dedupe.exact_keys import exact_keys
 from pipelines.dedupe.representative import passes_quality
 
-INDEX_DIR = "dedupe_index"
 INDEX_VERSION = 1
 ROLES = ("curated", "eval")
 

@@ -12,6 +12,7 @@ from typing import ClassVar, Optional
 
 import numpy as np
 
+from framesift.checks import Check, fails
 from framesift.schemas import Rejection
 
 
@@ -33,15 +34,6 @@ class Sample:
         return self.frames[len(self.frames) // 2]
 
 
-@dataclass(frozen=True)
-class Check:
-    """score `score_key` must be >= (op "min") or <= (op "max") the value of parameter `param`."""
-    score_key: str
-    op: str
-    param: str
-    reason: str
-
-
 class Filter:
     name: ClassVar[str]
     media_types: ClassVar[tuple[str, ...]] = ("image", "clip")
@@ -58,15 +50,12 @@ class Filter:
         raise NotImplementedError
 
     def evaluate(self, scores: dict[str, float], stage: str = "filter") -> list[Rejection]:
-        """Every failing check, not only the first. A missing score (filter not applicable) never fails."""
+        """Every failing check, not only the first, by the one threshold rule (framesift.checks.fails)."""
         failed = []
         for check in self.checks:
             threshold = getattr(self.params, check.param)
             value = scores.get(check.score_key)
-            if threshold is None or value is None:
-                continue
-            bad = value < threshold if check.op == "min" else value > threshold
-            if bad or (isinstance(value, float) and np.isnan(value)):
+            if fails(value, check.op, threshold):
                 failed.append(Rejection(stage=stage, name=self.name, score_key=check.score_key, score=float(value),
                                         op=check.op, threshold=float(threshold), reason=check.reason))
         return failed
