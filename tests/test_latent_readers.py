@@ -41,7 +41,8 @@ def test_one_epoch_batches_share_a_shape_and_cover_the_buckets(encoded_shards):
     # 12 images -> 3 full batches of (4, 4, 4, 4); the single clip cannot fill a batch and is dropped
     assert len(batches) == 3
     for b in batches:
-        assert b["latent"].shape == (4, 4, 4, 4) and b["latent"].dtype == np.float32
+        assert b["latent"].shape == (4, 4, 4, 4) and b["latent"].dtype == np.float16     # as stored
+        assert b["latent_logvar"].shape == (4, 4, 4, 4)
         assert b["picture_embedding"].shape == (4, 16) and b["caption_embedding"].shape == (4, 0)
         assert not b["picture_embedding"][~b["has_picture_embedding"]].any()
     seen = [i for b in batches for i in b["item_id"]]
@@ -81,22 +82,26 @@ def test_shard_options_split_records_evenly_and_disjointly(encoded_shards):
     assert not set(per_host[0]) & set(per_host[1]) and not set(per_host[1]) & set(per_host[2])
 
 
-def test_sampling_and_normalisation(encoded_shards):
+def test_sampling_and_normalisation_on_host_and_device(encoded_shards):
+    import jax
+    from model.data import device_latents
     out = encoded_shards["out"]
     info = LatentShardsInfo.read(out)
     source = LatentShardSource(out)
-    raw = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1, sample_posterior=False,
-                                   normalize=False)))
-    means = np.stack([source[int(i)]["latent"][0].astype(np.float32) for i in raw["index"]])
+    raw = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1)))
+    means = np.stack([source[int(i)]["latent"][0] for i in raw["index"]])
+    logvar = np.stack([source[int(i)]["latent_logvar"][0] for i in raw["index"]]).astype(np.float32)
     np.testing.assert_array_equal(raw["latent"], means)
-    normed = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1, sample_posterior=False)))
     mu, sd = np.asarray(info.metadata.latent_channel_mean), np.asarray(info.metadata.latent_channel_std)
-    np.testing.assert_allclose(normed["latent"], (means - mu) / sd, rtol=1e-5, atol=1e-5)
-    sampled = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1, normalize=False)))
-    noise = sampled["latent"] - means
-    logvar = np.stack([source[int(i)]["latent_logvar"][0].astype(np.float32) for i in raw["index"]])
-    z = noise / np.exp(0.5 * logvar)
-    assert abs(z.mean()) < 0.2 and 0.8 < z.std() < 1.2      # eps ~ N(0, 1): 768 draws
+    want = (means.astype(np.float32) - mu) / sd
+    normed = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1, normalize=True)))
+    np.testing.assert_allclose(normed["latent"], want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(device_latents(raw, None, info.metadata)), want, rtol=1e-5, atol=1e-5)
+    host = next(iter(latent_dataset(out, batch_size=12, seed=1, num_epochs=1, sample_posterior=True)))
+    device = np.asarray(device_latents(raw, jax.random.key(0), info.metadata))
+    for z in ((host["latent"] - means) / np.exp(0.5 * logvar),        # host: un-normalised sample
+              (device - want) * sd / np.exp(0.5 * logvar)):            # device: normalised sample
+        assert abs(z.mean()) < 0.2 and 0.8 < z.std() < 1.2            # eps ~ N(0, 1): 768 draws
 
 
 def test_worker_processes(encoded_shards):

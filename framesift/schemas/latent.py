@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-LATENT_FEATURES_VERSION = 2
+LATENT_FEATURES_VERSION = 3
 DATASET_NAME = "framesift_latents"
 SPLIT = "train"
 LATENT_DTYPES = ("float16", "float32", "bfloat16")
@@ -64,8 +64,8 @@ def latent_features(latent_channels: int, latent_dtype: str = "float16", store_l
         "latent": array((None, None, None, latent_channels), dtype),
         "picture_embedding": array((None,), np.float32), "caption_embedding": array((None,), np.float32),
         "aesthetic": F.Scalar(dtype=np.float32), "motion": F.Scalar(dtype=np.float32),
-        "original_size": F.Tensor(shape=(2,), dtype=np.int32), "crop_coords": F.Tensor(shape=(2,), dtype=np.int32),
-        "target_size": F.Tensor(shape=(2,), dtype=np.int32), "clip_span": F.Tensor(shape=(2,), dtype=np.int64),
+        "original_size": array((2,), np.int32), "crop_coords": array((2,), np.int32),
+        "target_size": array((2,), np.int32), "clip_span": array((2,), np.int64),
         "frame_indices": array((None,), np.int64),
     }
     if store_logvar:
@@ -165,11 +165,14 @@ class FastExampleDecoder:
                 out[name] = np.frombuffer(feature[name].bytes_list.value[0], dtype).reshape(shape)
             elif kind == "text":
                 out[name] = feature[name].bytes_list.value[0]
+            elif kind == "scalar":
+                f = feature[name]
+                # proto floats are float32 values already: the same Python number TFDS's np.array(...).item() gives
+                out[name] = (f.int64_list.value if f.HasField("int64_list") else f.float_list.value)[0]
             else:
                 f = feature[name]
                 values = f.int64_list.value if f.HasField("int64_list") else f.float_list.value
-                array = np.array(values, dtype=dtype)
-                out[name] = array.item() if kind == "scalar" else array.reshape(shape)
+                out[name] = np.array(values, dtype=dtype).reshape(shape)
         return out
 
 

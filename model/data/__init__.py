@@ -3,10 +3,13 @@
 For the trainer (one call):
 
     from model.data import latent_dataset
+    info = LatentShardsInfo.read(SHARDS)                     # metadata: autoencoder, channel mean/std, counts
     ds = latent_dataset(SHARDS, batch_size=32, seed=0)      # grain.IterDataset, infinite unless num_epochs=
     it = iter(ds); batch = next(it)
-    batch["latent"]             float32 (B, h, w, C) images / (B, T, h, w, C) clips; a posterior sample,
-                                normalised with the dataset's per-channel mean/std (sample_posterior=, normalize=)
+    batch["latent"]             float16 (B, h, w, C) images / (B, T, h, w, C) clips: the posterior mean as stored
+    batch["latent_logvar"]      float16, same shape (when the dataset stored it)
+    z = device_latents(batch, key, info.metadata)   # jax float32: posterior sample, normalised per channel
+                                (host-side instead: latent_dataset(..., sample_posterior=True, normalize=True))
     batch["label"]              int32 (B,), -1 where none
     batch["picture_embedding"]  float32 (B, D) open_clip image embedding; zeros where has_picture_embedding is False
     batch["caption_embedding"]  float32 (B, D') text embedding (D' = 0 until the encoder adds them)
@@ -20,7 +23,8 @@ Worker processes: `worker_count=N` (spawned; guard the entry point with `if __na
 Per-example access: `LatentShardSource(SHARDS)[i]` (a picklable Grain data source); dataset facts:
 `LatentShardsInfo.read(SHARDS).metadata` (autoencoder, channel statistics, shards, counts).
 """
+from model.data.device_latents import device_latents, latent_stats
 from model.data.latent_pipeline import BATCH_FIELDS, latent_dataset
 from model.data.latent_source import LatentShardSource, LatentShardsInfo
 
-__all__ = ["BATCH_FIELDS", "latent_dataset", "LatentShardSource", "LatentShardsInfo"]
+__all__ = ["BATCH_FIELDS", "device_latents", "latent_stats", "latent_dataset", "LatentShardSource", "LatentShardsInfo"]

@@ -14,9 +14,11 @@ so the plan is cheap, deterministic and needs no state beyond Grain's own index:
 With `shard_options`, each process takes every shard_count-th record of each bucket, after trimming the bucket to a
 multiple of shard_count, so all processes see the same number of batches (SPMD steps stay in lockstep).
 
-Each example: `latent` is the posterior mean, or a fresh posterior sample z = mean + exp(logvar / 2) * eps when the
-dataset stored logvar and `sample_posterior` is on (eps from Grain's per-element seeded generator); then, with
-`normalize`, (z - channel_mean) / channel_std with the dataset's per-channel statistics (metadata.json).
+Latents leave the host as stored (float16 posterior mean `latent` and `latent_logvar`): sampling eps and normalising
+are elementwise work an accelerator does for free, and the host's cores are better spent reading. On the device:
+`model.data.device_latents(batch, key, info.metadata)` -> normalised posterior samples (jax). For a host-only
+consumer, `sample_posterior=True` draws z = mean + exp(logvar / 2) * eps here (eps from Grain's per-element seeded
+generator) and `normalize=True` applies (z - channel_mean) / channel_std (metadata.json); both give float32.
 Images have T = 1, squeezed away by default, so an image batch is (B, h, w, C) and a clip batch (B, T, h, w, C).
 
 Worker processes (`worker_count` > 0) are spawned, never forked; call this from under `if __name__ == "__main__"`.
@@ -31,7 +33,7 @@ import numpy as np
 
 from model.data.latent_source import LatentShardSource, LatentShardsInfo
 
-BATCH_FIELDS = ("latent", "label", "picture_embedding", "has_picture_embedding", "caption_embedding",
+BATCH_FIELDS = ("latent", "latent_logvar", "label", "picture_embedding", "has_picture_embedding", "caption_embedding",
                 "has_caption_embedding", "aesthetic", "motion", "original_size", "crop_coords", "target_size",
                 "item_id", "caption", "index")
 
@@ -81,24 +83,29 @@ class ReadBatch(grain.transforms.RandomMap):
                  squeeze_single_frame: bool):
         meta = info.metadata
         self.source, self.squeeze = source, squeeze_single_frame
+        self.has_logvar = meta.store_logvar
         self.sample = sample_posterior and meta.store_logvar
         self.mean = np.asarray(meta.latent_channel_mean, np.float32) if normalize else None
-        self.std = np.asarray(meta.latent_channel_std, np.float32) if normalize else None
+        self.inv_std = 1.0 / np.maximum(np.asarray(meta.latent_channel_std, np.float32), 1e-6) if normalize else None
         self.dims = {"picture": int(meta.embedding_dims.get("picture", 0)),
                      "caption": int(meta.embedding_dims.get("caption", 0))}
 
     def random_map(self, indices: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
-        examples = [self.source[int(i)] for i in indices]
-        latent = np.stack([ex["latent"] for ex in examples]).astype(np.float32)
+        examples = self.source.__getitems__(indices)
+        latent = np.stack([ex["latent"] for ex in examples])
+        logvar = np.stack([ex["latent_logvar"] for ex in examples]) if self.has_logvar else None
         if self.sample:
-            logvar = np.stack([ex["latent_logvar"] for ex in examples]).astype(np.float32)
-            latent = latent + np.exp(0.5 * logvar) * rng.standard_normal(latent.shape, dtype=np.float32)
+            latent = latent.astype(np.float32)
+            latent += np.exp(0.5 * logvar.astype(np.float32)) * rng.standard_normal(latent.shape, dtype=np.float32)
         if self.mean is not None:
-            latent = (latent - self.mean) / np.maximum(self.std, 1e-6)
+            latent = (latent.astype(np.float32) - self.mean) * self.inv_std
         if self.squeeze and latent.shape[1] == 1:
             latent = latent[:, 0]
+            logvar = None if logvar is None else logvar[:, 0]
         batch = {"latent": latent, "index": np.asarray(indices, np.int64),
                  "label": np.asarray([ex["label"] for ex in examples], np.int32)}
+        if logvar is not None and not self.sample:
+            batch["latent_logvar"] = logvar
         for kind in ("picture", "caption"):
             vectors = [ex[f"{kind}_embedding"] for ex in examples]
             batch[f"has_{kind}_embedding"] = np.asarray([len(v) > 0 for v in vectors])
@@ -107,8 +114,8 @@ class ReadBatch(grain.transforms.RandomMap):
         for name in ("aesthetic", "motion"):
             batch[name] = np.asarray([ex[name] for ex in examples], np.float32)
         for name in ("original_size", "crop_coords", "target_size"):
-            batch[name] = np.stack([ex[name] for ex in examples]).astype(np.int32)
-        batch["item_id"] = np.asarray([ex["item_id"].decode() for ex in examples])
+            batch[name] = np.stack([ex[name] for ex in examples])
+        batch["item_id"] = np.asarray([ex["item_id"] for ex in examples]).astype(str)
         batch["caption"] = np.asarray([ex["caption"].decode("utf-8") for ex in examples])
         return batch
 
@@ -126,7 +133,7 @@ def bucket_indices(info: LatentShardsInfo, shard_options=None) -> list[np.ndarra
 
 
 def latent_dataset(shards_dir: str, *, batch_size: int, seed: int = 0, shard_options=None,
-                   num_epochs: Optional[int] = None, sample_posterior: bool = True, normalize: bool = True,
+                   num_epochs: Optional[int] = None, sample_posterior: bool = False, normalize: bool = False,
                    squeeze_single_frame: bool = True, worker_count: int = 0, read_threads: int = 4,
                    prefetch_batches: int = 8) -> grain.IterDataset:
     """The training input: batches of `batch_size` examples of one latent shape (module docstring)."""

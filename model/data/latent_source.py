@@ -74,6 +74,10 @@ class LatentShardSource:
     def __getitem__(self, index: int) -> dict[str, Any]:
         return self._decode(self._records[index])
 
+    def __getitems__(self, indices) -> list[dict[str, Any]]:
+        """A batch of examples: array_record reads the records of each shard in one parallel call."""
+        return [self._decode(r) for r in self._records.__getitems__([int(i) for i in indices])]
+
     def raw(self, index: int) -> bytes:
         return self._records[index]
 
