@@ -26,6 +26,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["framesift*", "pipelines*", "curation_ui*", "model*"]),
     include_package_data=True,
+    # the review UI's custom components: static HTML/JS, served by Streamlit as they are (no npm build)
+    package_data={"curation_ui": ["ui/components/*/index.html"]},
     install_requires=CORE,
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["framesift=framesift.cli:main"]},

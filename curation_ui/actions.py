@@ -8,8 +8,8 @@ from typing import MutableMapping, Optional
 
 from curation_ui.store import Conflict, DecisionStore
 from framesift.schemas import DECISIONS
+from framesift.schemas.review import UNDECIDED
 
-UNDECIDED = "undecided"
 REVIEW_STATES = (UNDECIDED,) + DECISIONS
 
 
@@ -25,10 +25,13 @@ def state_filter(store: DecisionStore, states) -> tuple[Optional[list[str]], Opt
 
 
 def apply_decision(store: DecisionStore, state: MutableMapping, item_id: str, decision: str,
-                   reviewer: Optional[str], reason: Optional[str], seen_version: int) -> bool:
-    """Record one decision; on a stale version put the conflict in state["conflict"] instead. True if written."""
+                   reviewer: Optional[str], reason: Optional[str], seen_version: int, name: str = "") -> bool:
+    """Record one decision; on a stale version put the conflict in state["conflict"] instead. True if written.
+    `name`: what the reviewer calls the item (its file name), for the messages."""
+    name = name or item_id
     if not reviewer:
-        state["flash"] = ("warning", "Enter your name in the sidebar before deciding.")
+        state["flash"] = ("warning", f"Not recorded ({decision} {name}): enter your name in the sidebar "
+                                     "(Reviewer) first.")
         return False
     if decision != "reject":
         reason = None
@@ -36,15 +39,39 @@ def apply_decision(store: DecisionStore, state: MutableMapping, item_id: str, de
         store.decide(item_id, decision, reviewer, reason, expected_version=seen_version)
     except Conflict as c:
         cur = c.current
-        state["conflict"] = {"item_id": item_id, "decision": decision, "reason": reason,
+        state["conflict"] = {"item_id": item_id, "name": name, "decision": decision, "reason": reason,
                              "current": cur.to_record() if cur else None}
         return False
     except ValueError as e:         # e.g. a reject without a reason
         state["flash"] = ("warning", str(e))
         return False
     state.pop("conflict", None)
-    state["flash"] = ("success", f"{decision} recorded for {item_id}")
+    why = f" ({reason})" if reason else ""
+    state["flash"] = ("success", f"{decision}{why} recorded for {name} — u undoes it")
     return True
+
+
+def undo_last(store: DecisionStore, state: MutableMapping, reviewer: Optional[str], name_of=None) -> Optional[str]:
+    """Take back the reviewer's latest decision (an audited change). Returns the item id, or None with a message
+    in state["flash"] saying why nothing was undone. `name_of(item_id)` names items in the messages."""
+    if not reviewer:
+        state["flash"] = ("warning", "Nothing undone: enter your name in the sidebar (Reviewer) first.")
+        return None
+    try:
+        item_id, now = store.undo_last(reviewer)
+    except LookupError:
+        state["flash"] = ("warning", f"Nothing to undo: {reviewer} has no decision left to take back.")
+        return None
+    except Conflict as c:
+        cur = c.current
+        theirs = f"{cur.reviewer} set it to {cur.decision} at {cur.decided_at}" if cur else "it was cleared"
+        name = name_of(c.subject) if name_of else c.subject
+        state["flash"] = ("warning", f"Not undone: {name} changed after your decision ({theirs}).")
+        return None
+    name = name_of(item_id) if name_of else item_id
+    state["flash"] = ("success", f"Undone: {name} is {now.decision if now else UNDECIDED} again.")
+    state["focus_item"] = item_id
+    return item_id
 
 
 def resolve_conflict(store: DecisionStore, state: MutableMapping, reviewer: Optional[str], overwrite: bool) -> None:
@@ -54,7 +81,7 @@ def resolve_conflict(store: DecisionStore, state: MutableMapping, reviewer: Opti
         return
     current = conflict["current"]
     apply_decision(store, state, conflict["item_id"], conflict["decision"], reviewer, conflict["reason"],
-                   current["version"] if current else 0)
+                   current["version"] if current else 0, conflict.get("name", ""))
 
 
 def batch_decide(store: DecisionStore, item_ids: list[str], decision: str, reviewer: str,

@@ -13,13 +13,14 @@ from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 import pyarrow as pa
-from sqlalchemy import (Column, Engine, Float, Integer, MetaData, String, Table, Text, create_engine, event, func,
-                        insert, select, update)
+from sqlalchemy import (Column, Engine, Float, Integer, MetaData, String, Table, Text, create_engine, delete, event,
+                        func, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
 from framesift.run_layout import REVIEW_DB_FILE
 from framesift.schemas import (AUDIT_SCHEMA, REPRESENTATIVE_SCHEMA, REVIEW_DECISION_SCHEMA, AuditEntry,
                                RepresentativeChoice, ReviewDecision)
+from framesift.schemas.review import UNDECIDED
 
 DB_FILE = REVIEW_DB_FILE      # the default store, in the run directory
 _SQL_TYPES = {pa.string(): Text, pa.int64(): Integer, pa.float64(): Float}
@@ -128,13 +129,17 @@ class DecisionStore:
         with self.engine.begin() as conn:
             current = {r.item_id: ReviewDecision(**r._mapping) for r in conn.execute(
                 select(DECISIONS_T).where(DECISIONS_T.c.item_id.in_([i for i, _ in chunk])))}
+            # an item undone back to undecided has no row but a history: its versions continue from there, so a
+            # reviewer who saw the undone decision gets a conflict, not a silent overwrite of a later one
+            cleared = self._last_versions(conn, [i for i, _ in chunk if i not in current])
             for item_id, expected in chunk:
                 cur = current.get(item_id)
                 if (cur.version if cur else 0) != expected:
                     conflicts.append(Conflict(item_id, expected, cur))
                     continue
+                version = expected + 1 if cur else cleared.get(item_id, 0) + 1
                 new = ReviewDecision(item_id, decision, reviewer, now_iso(), reason,
-                                     previous=cur.decision if cur else None, version=expected + 1)
+                                     previous=cur.decision if cur else None, version=version)
                 if cur is None:
                     conn.execute(insert(DECISIONS_T).values(**new.to_record()))
                 else:
@@ -148,6 +153,70 @@ class DecisionStore:
                                              new.previous, reason, new.version))
                 applied.append(new)
         return applied, conflicts
+
+    @staticmethod
+    def _last_versions(conn, item_ids: list[str]) -> dict[str, int]:
+        if not item_ids:
+            return {}
+        q = select(AUDIT_T.c.subject, func.max(AUDIT_T.c.version)).where(
+            AUDIT_T.c.kind.in_(("decision", "undo")), AUDIT_T.c.subject.in_(item_ids)).group_by(AUDIT_T.c.subject)
+        return {s: v for s, v in conn.execute(q)}
+
+    def undo_last(self, reviewer: str) -> tuple[str, Optional[ReviewDecision]]:
+        """Take back `reviewer`'s latest decision not yet undone: the item returns to its state before it (another
+        reviewer's decision, or undecided), recorded as an "undo" audit line. -> (item_id, the state now).
+        LookupError when there is nothing to undo; Conflict when someone changed the item since."""
+        if not reviewer:
+            raise ValueError("an undo needs a reviewer")
+        with self.engine.begin() as conn:
+            target = self._undo_target(conn, reviewer)
+            if target is None:
+                raise LookupError(f"{reviewer} has no decision left to undo")
+            row = conn.execute(select(DECISIONS_T).where(DECISIONS_T.c.item_id == target.subject)).first()
+            cur = ReviewDecision(**row._mapping) if row else None
+            if cur is None or cur.version != target.version:
+                raise Conflict(target.subject, target.version, cur)
+            restored = self._state_at(conn, target.subject, target.version - 1)
+            version = cur.version + 1
+            where = (DECISIONS_T.c.item_id == cur.item_id, DECISIONS_T.c.version == cur.version)
+            if restored is None:
+                done = conn.execute(delete(DECISIONS_T).where(*where)).rowcount
+            else:
+                restored.previous, restored.version = cur.decision, version
+                done = conn.execute(update(DECISIONS_T).where(*where).values(**restored.to_record())).rowcount
+            if done != 1:
+                raise Conflict(target.subject, target.version, cur)
+            self._audit(conn, AuditEntry(now_iso(), reviewer, "undo", cur.item_id,
+                                         restored.decision if restored else UNDECIDED, cur.decision,
+                                         restored.reason if restored else None, version))
+            return cur.item_id, restored
+
+    @staticmethod
+    def _undo_target(conn, reviewer: str, lookback: int = 1000) -> Optional[AuditEntry]:
+        """The reviewer's newest decision that none of their undo lines has taken back yet."""
+        q = select(AUDIT_T).where(AUDIT_T.c.reviewer == reviewer, AUDIT_T.c.kind.in_(("decision", "undo"))) \
+            .order_by(AUDIT_T.c.id.desc()).limit(lookback)
+        undone = set()
+        for r in conn.execute(q):
+            e = AuditEntry(**r._mapping)
+            if e.kind == "undo":
+                undone.add((e.subject, e.version - 1))      # an undo at version v took back version v - 1
+            elif (e.subject, e.version) not in undone:
+                return e
+        return None
+
+    def _state_at(self, conn, item_id: str, version: int) -> Optional[ReviewDecision]:
+        """The item's decision as it stood at `version` (None: undecided), rebuilt from the audit log."""
+        while version > 0:
+            r = conn.execute(select(AUDIT_T).where(AUDIT_T.c.subject == item_id, AUDIT_T.c.version == version,
+                                                   AUDIT_T.c.kind.in_(("decision", "undo")))
+                             .order_by(AUDIT_T.c.id.desc())).first()
+            if r is None or (r.kind == "undo" and r.value == UNDECIDED):
+                return None
+            if r.kind == "decision":
+                return ReviewDecision(item_id, r.value, r.reviewer, r.at, r.reason, r.previous, version)
+            version -= 2                # an undo restored the state from before the decision it took back
+        return None
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

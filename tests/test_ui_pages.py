@@ -35,6 +35,10 @@ def texts(at):
     return [t.value for t in at.text]
 
 
+def current(at):
+    return next(t for t in texts(at) if t.startswith("Current ("))
+
+
 def no_data_in_markdown(at):
     """Captions and file names are data: they must never reach a Markdown/HTML element."""
     for el in list(at.markdown) + list(at.caption) + list(at.success) + list(at.warning) + list(at.info):
@@ -56,15 +60,20 @@ def test_app_entrypoint_routes_to_the_queue(run):
 
 def test_queue_approve_with_the_decision_bar_records_and_advances(run):
     at = page("queue")
-    assert texts(at)[0].startswith("Current (1 of 17") and "astronaut_0.jpg" in texts(at)[0]
+    assert current(at).startswith("Current (1 of 17") and "astronaut_0.jpg" in current(at)
     at.button(key="kb_approve").click().run()
     store = DecisionStore(default_db_url(run))
     assert store.get("img000").decision == "approve" and store.get("img000").reviewer == "alice"
-    assert any("coffee_1.jpg" in t and t.startswith("Current (1 of 16") for t in texts(at))   # next undecided
-    at.session_state["kb_reason"] = "off_topic"
+    assert "approve recorded for astronaut_0.jpg — u undoes it" in " ".join(texts(at))   # named by file, not id
+    assert current(at).startswith("Current (1 of 16") and "coffee_1.jpg" in current(at)  # next undecided
+    at.session_state["reject_reason"] = "off_topic"
     at.button(key="kb_reject").click().run()
     assert store.get("img001").decision == "reject" and store.get("img001").reason == "off_topic"
     assert [e.value for e in store.audit()] == ["reject", "approve"]
+    at.button(key="kb_undo").click().run()                 # an audited change back to undecided, not a delete
+    assert store.get("img001") is None and [e.kind for e in store.audit()] == ["undo", "decision", "decision"]
+    assert "Undone: coffee_1.jpg is undecided again." in " ".join(texts(at))
+    assert current(at).startswith("Current (1 of 16") and "coffee_1.jpg" in current(at)
 
 
 def test_queue_conflict_is_shown_not_overwritten(run):
@@ -74,7 +83,7 @@ def test_queue_conflict_is_shown_not_overwritten(run):
     store = DecisionStore(default_db_url(run))
     assert store.get("img000").decision == "reject"
     assert any("Conflict" in w.value for w in at.warning)
-    assert any("bob set it to reject" in t for t in texts(at))
+    assert any(t.startswith("astronaut_0.jpg: bob set it to reject") for t in texts(at))
     at.button(key="conflict_overwrite").click().run()
     d = store.get("img000")
     assert (d.decision, d.reviewer, d.previous, d.version) == ("approve", "alice", "reject", 2)
@@ -83,11 +92,14 @@ def test_queue_conflict_is_shown_not_overwritten(run):
 def test_queue_filters_sort_and_hostile_names_as_text(run):
     at = page("queue", f_keep="rejected", f_state=[], f_sort="sharpness", f_desc=True)
     assert not at.exception
-    first = texts(at)[0]
+    first = current(at)
     # rejected: img000/4/8/12 (blurry) and img006 (dedupe), the sharpest first
     assert first.startswith("Current (1 of 5") and "chelsea_6.jpg" in first
     at = page("queue", f_state=[])
-    assert any(t.startswith("<img src=x onerror=alert(1)>.jpg") for t in texts(at))
+    at.button(key="kb_next").click().run()
+    at.button(key="kb_next").click().run()
+    at.button(key="kb_next").click().run()
+    assert "<img src=x onerror=alert(1)>.jpg" in current(at)
     no_data_in_markdown(at)
 
 
@@ -117,6 +129,7 @@ def test_item_page_scores_reasons_caption_and_decision(run):
     scores = at.dataframe[0].value
     assert "sharpness" in set(scores["score"]) and "filters.sharpness.min" in " ".join(scores["rule"])
     assert any("showing the preview" in t and "--media-root" in t for t in texts(at))
+    assert any(s.value == "No failing checks (the pipeline kept it)" for s in at.subheader)
     at.button(key="kb_flag").click().run()
     assert DecisionStore(default_db_url(run)).get("img003").decision == "flag"
 
@@ -127,7 +140,13 @@ def test_item_page_rejected_item_and_original_from_media_root(run, tmp_path, mon
     at.query_params["item"] = "img004"
     at.run()
     assert not at.exception
-    assert any("too_blurry" in t for t in texts(at))
+    assert at.subheader[0].value == "Failing checks"           # the page leads with why it was rejected
+    failing = at.table[0].value
+    assert list(failing.index) == ["sharpness: too_blurry"]
+    line = failing.iloc[0]
+    assert (line["score"], line["rule (to pass)"], line["threshold"], line["set with"]) == (
+        "sharpness", "sharpness >= 0.005", 0.005, "filters.sharpness.min")
+    assert line["value"] == pytest.approx(0.003)
     assert not any("showing the preview" in t for t in texts(at))      # the original itself was shown
 
 

@@ -1,19 +1,24 @@
-"""Queue: a page of thumbnails (clips animate) matching the sidebar filters, reviewed with the keyboard.
+"""Queue: a dense grid of the items matching the sidebar filters (clips animate), reviewed with the keyboard.
 
-The item under the cursor gets the decision: a approve, r reject (with the selected reason), f flag, s skip;
-j/k move. By default the queue shows undecided items, so each decision brings up the next one.
+a approve, r reject (with the chosen reason) or 1-9 reject with that reason, f flag, s skip, u undo, j/k move,
+o open. By default the queue shows undecided items, so each decision brings up the next one. The mouse controls
+and batch decisions sit in the collapsed "Controls" expander.
 """
 import streamlit as st
 
 from curation_ui import actions
-from curation_ui.ui.cards import conflict_banner, flash
+from curation_ui.ui.cards import conflict_banner, decision_text
 from curation_ui.ui.context import review_context
 from curation_ui.ui.filters import queue_filters
-from curation_ui.ui.keyboard import install_shortcuts
-from curation_ui.ui.queue_view import batch_panel, decision_bar, grid, pager
+from curation_ui.ui.queue_view import batch_panel, controls, open_item, page_view
+from curation_ui.ui.review_grid import GOTO, card, review_grid
 
 ctx = review_context()
-st.title("Review queue")
+# the grid gets the window: less empty space above it (a constant style, no data in it)
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem;padding-bottom:1rem}</style>")
+goto = st.session_state.pop(GOTO, None)
+if goto and goto[0] == "item":
+    open_item(goto[1])
 q, states = queue_filters(ctx.query)
 include, exclude = actions.state_filter(ctx.store, states)
 size = ctx.cfg.page_size
@@ -23,16 +28,22 @@ if not page.rows and page_no > 0:        # the last page emptied (its items were
     st.session_state["q_page"] = page_no = max(0, -(-page.total // size) - 1)
     page = ctx.query.page(q, page_no * size, size, include, exclude)
 
-conflict_banner(ctx)
-flash()
-if not page.rows:
-    st.info("No items match these filters.")
-    st.stop()
 decisions = ctx.store.get_many(r["item_id"] for r in page.rows)
+view = page_view(ctx, page, decisions, states)
 if not ctx.reviewer:
     st.info("Enter your name in the sidebar (Reviewer) to record decisions.")
-decision_bar(ctx, page, decisions, states)
-install_shortcuts()
-grid(ctx, page, decisions)
-pager(page.total, size)
-batch_panel(ctx, q, include, exclude, page)
+conflict_banner(ctx)
+with st.expander("Controls: buttons, reject reason, pages, batch decisions", expanded=False):
+    controls(ctx, view)
+    batch_panel(ctx, q, include, exclude, page)
+cursor = st.session_state["cursor"]
+pages = max(1, -(-page.total // size))
+if page.rows:
+    row = page.rows[cursor]
+    status = (f"Current ({cursor + 1} of {len(page.rows)} on page {page_no + 1}/{pages}, {page.total:,} match): "
+              f"{view.names[row['item_id']]} — {decision_text(decisions.get(row['item_id']))}")
+else:
+    status = "No items match these filters."
+st.text(status)
+review_grid(ctx, view, [card(ctx, r, decisions.get(r["item_id"]), i, q.sort_by) for i, r in enumerate(page.rows)],
+            "")

@@ -7,8 +7,9 @@ from typing import Optional
 
 import streamlit as st
 
-from curation_ui import actions
+from curation_ui import actions, review_keys
 from curation_ui.media import MediaPathError, MediaRoots, gif_from_webp
+from curation_ui.review_keys import REASON_STATE, View
 from curation_ui.ui.context import Review
 from framesift.schemas import ReviewDecision
 
@@ -56,41 +57,29 @@ def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
         return None
 
 
-def card(ctx: Review, row: dict, dec: Optional[ReviewDecision], index: int, is_cursor: bool) -> None:
-    """Four elements per card (48 cards a page): the preview, one text block, one button."""
-    with st.container(border=True):
-        data = thumbnail(ctx.media, row)
-        if data:
-            st.image(data, width="stretch")
-        st.text("\n".join([("▶ " if is_cursor else "") + display_name(row)[:48], decision_text(dec)[:48],
-                           pipeline_text(row)[:48]]))
-        st.button("Select", key=f"sel_{index}", on_click=_select, args=(index,), width="stretch",
-                  type="primary" if is_cursor else "secondary")
+def decision_buttons(ctx: Review, view: View, moves: bool, key_prefix: str = "kb") -> None:
+    """Approve / Reject / Flag / Skip / Undo as buttons: the same path as the keys (review_keys.press), for the
+    item under the cursor at the version shown (a stale click becomes a conflict)."""
+    cols = st.columns(5)
+    for col, (key, name) in zip(cols, (("a", "approve"), ("r", "reject"), ("f", "flag"), ("s", "skip"),
+                                       ("u", "undo"))):
+        col.button(f"{name.capitalize()} ({key})", key=f"{key_prefix}_{name}", disabled=not ctx.reviewer,
+                   width="stretch", on_click=_press, args=(ctx, view, key, moves))
+    reasons = ctx.cfg.reject_reasons
+    if st.session_state.get(REASON_STATE) not in reasons:
+        st.session_state.pop(REASON_STATE, None)
+    st.selectbox("Reject reason (r; or press its number)", reasons, key=REASON_STATE,
+                 format_func=lambda r: f"{reasons.index(r) + 1} {r}" if reasons.index(r) < 9 else r)
 
 
-def _select(index: int) -> None:
-    st.session_state["cursor"] = index
+def _press(ctx: Review, view: View, key: str, moves: bool) -> None:
+    review_keys.press(ctx.store, st.session_state, ctx.reviewer, ctx.cfg.reject_reasons, view, key, moves=moves,
+                      name_of=lambda i: item_name(ctx, i))
 
 
-def decision_buttons(ctx: Review, item_id: str, dec: Optional[ReviewDecision], on_done=None,
-                     key_prefix: str = "kb") -> None:
-    """Approve / Reject / Flag / Skip for one item, at the version shown (a stale click becomes a conflict)."""
-    version = dec.version if dec else 0
-    reason = st.session_state.get(f"{key_prefix}_reason")
-    cols = st.columns(4)
-    for col, decision, label in zip(cols, ("approve", "reject", "flag", "skip"),
-                                    ("Approve (a)", "Reject (r)", "Flag (f)", "Skip (s)")):
-        col.button(label, key=f"{key_prefix}_{decision}", disabled=not ctx.reviewer, width="stretch",
-                   on_click=_decide, args=(ctx, item_id, decision, version, on_done, key_prefix))
-    st.selectbox("Reject reason", ctx.cfg.reject_reasons, key=f"{key_prefix}_reason",
-                 index=ctx.cfg.reject_reasons.index(reason) if reason in ctx.cfg.reject_reasons else 0)
-
-
-def _decide(ctx: Review, item_id: str, decision: str, version: int, on_done, key_prefix: str) -> None:
-    reason = st.session_state.get(f"{key_prefix}_reason")
-    if actions.apply_decision(ctx.store, st.session_state, item_id, decision, ctx.reviewer, reason, version) \
-            and on_done:
-        on_done(decision)
+def item_name(ctx: Review, item_id: str) -> str:
+    rows = ctx.query.find([item_id])
+    return display_name(rows[0]) if rows else item_id
 
 
 def conflict_banner(ctx: Review) -> None:
@@ -100,7 +89,7 @@ def conflict_banner(ctx: Review) -> None:
     cur = conflict["current"]
     theirs = f"{cur['reviewer']} set it to {cur['decision']} at {cur['decided_at']}" if cur else "it was cleared"
     st.warning("Conflict: another reviewer changed this item while you were looking at it. Nothing was overwritten.")
-    st.text(f"item {conflict['item_id']}: {theirs}; you chose {conflict['decision']}.")
+    st.text(f"{conflict.get('name') or conflict['item_id']}: {theirs}; you chose {conflict['decision']}.")
     a, b = st.columns(2)
     a.button("Overwrite with mine", key="conflict_overwrite", on_click=actions.resolve_conflict,
              args=(ctx.store, st.session_state, ctx.reviewer, True))

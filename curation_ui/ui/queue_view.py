@@ -1,50 +1,47 @@
-"""The queue's parts: the decision bar for the item under the cursor, the thumbnail grid, the pager and the batch
-panel that applies one decision to the whole filtered selection (or just this page)."""
+"""The queue's parts besides the grid: the view of this page (what a key press acts on), the mouse controls (decision
+buttons, reject reason, moves, pager) and the batch panel that applies one decision to the whole filtered selection
+(or just this page). The controls sit in a collapsed expander so the grid gets the window."""
 from __future__ import annotations
 
 import streamlit as st
 
 from curation_ui import actions
 from curation_ui.manifest_query import Page, QueueQuery
-from curation_ui.ui.cards import card, decision_buttons, decision_text, display_name
+from curation_ui.review_keys import View
+from curation_ui.ui.cards import decision_buttons, display_name
 from curation_ui.ui.context import Review
-from curation_ui.ui.keyboard import HELP
-
-COLUMNS = 6
 
 
-def decision_bar(ctx: Review, page: Page, decisions: dict, states: list[str]) -> None:
-    size = ctx.cfg.page_size
-    n = len(page.rows)
-    cursor = min(st.session_state.get("cursor", 0), max(n - 1, 0))
-    st.session_state["cursor"] = cursor
-    row = page.rows[cursor]
-    dec = decisions.get(row["item_id"])
-    with st.container(border=True):
-        st.text(f"Current ({cursor + 1} of {n} on this page): {display_name(row)} — {decision_text(dec)}")
-
-        def advance(decision):
-            if actions.stays_in_view(decision, states):
-                actions.move_cursor(st.session_state, 1, n, size, page.total)
-
-        decision_buttons(ctx, row["item_id"], dec, on_done=advance)
-        prev, nxt, opn = st.columns(3)
-        prev.button("◀ Previous (k)", key="kb_prev", width="stretch",
-                    on_click=actions.move_cursor, args=(st.session_state, -1, n, size, page.total))
-        nxt.button("Next ▶ (j)", key="kb_next", width="stretch",
-                   on_click=actions.move_cursor, args=(st.session_state, 1, n, size, page.total))
-        if opn.button("Open (o)", key="kb_open", width="stretch"):
-            st.switch_page("app_pages/item.py", query_params={"item": row["item_id"]})
-        st.caption(HELP)
+def page_view(ctx: Review, page: Page, decisions: dict, states: list[str]) -> View:
+    ids = [r["item_id"] for r in page.rows]
+    focus = st.session_state.pop("focus_item", None)       # an undone item: put the cursor back on it
+    if focus in ids:
+        st.session_state["cursor"] = ids.index(focus)
+    st.session_state["cursor"] = min(max(st.session_state.get("cursor", 0), 0), max(len(ids) - 1, 0))
+    return View(ids=ids, names={r["item_id"]: display_name(r) for r in page.rows},
+                versions={i: d.version for i, d in decisions.items()}, total=page.total,
+                page_size=ctx.cfg.page_size, states=tuple(states))
 
 
-def grid(ctx: Review, page: Page, decisions: dict) -> None:
-    cursor = st.session_state.get("cursor", 0)
-    for start in range(0, len(page.rows), COLUMNS):
-        cols = st.columns(COLUMNS)
-        for i, row in enumerate(page.rows[start:start + COLUMNS]):
-            with cols[i]:
-                card(ctx, row, decisions.get(row["item_id"]), start + i, start + i == cursor)
+def controls(ctx: Review, view: View) -> None:
+    n = len(view.ids)
+    decision_buttons(ctx, view, moves=True)
+    prev, nxt, opn = st.columns(3)
+    prev.button("◀ Previous (k)", key="kb_prev", width="stretch", disabled=not n,
+                on_click=actions.move_cursor, args=(st.session_state, -1, n, view.page_size, view.total))
+    nxt.button("Next ▶ (j)", key="kb_next", width="stretch", disabled=not n,
+               on_click=actions.move_cursor, args=(st.session_state, 1, n, view.page_size, view.total))
+    if opn.button("Open (o)", key="kb_open", width="stretch", disabled=not n):
+        open_item(view.ids[st.session_state.get("cursor", 0)])
+    pager(view.total, view.page_size)
+
+
+def open_item(item_id: str) -> None:
+    """The Item page for this item; the reviewer's name goes along in the URL (a reload keeps it)."""
+    params = {"item": item_id}
+    if st.query_params.get("reviewer"):
+        params["reviewer"] = st.query_params["reviewer"]
+    st.switch_page("app_pages/item.py", query_params=params)
 
 
 def pager(total: int, size: int) -> None:

@@ -51,7 +51,8 @@ def streamlit_command(args) -> tuple[list[str], dict[str, str], str]:
     env = dict(os.environ, FRAMESIFT_RUN=run_dir, FRAMESIFT_DB=db_url, FRAMESIFT_REVIEW_CONFIG=config_to_yaml(cfg))
     argv = [sys.executable, "-m", "streamlit", "run", APP, "--server.address", cfg.host,
             "--server.port", str(cfg.port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+            "--client.toolbarMode", "viewer"]
     shown = make_url(db_url).render_as_string(hide_password=True)
     return argv, env, f"reviewing {meta['rows']:,} items of {run_dir} at http://{cfg.host}:{cfg.port}/ (store {shown})"
 

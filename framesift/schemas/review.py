@@ -64,7 +64,10 @@ REPRESENTATIVE_SCHEMA = pa.schema([
 ])
 assert REPRESENTATIVE_SCHEMA.names == [f.name for f in dataclasses.fields(RepresentativeChoice)]
 
-AUDIT_KINDS = ("decision", "representative")
+# "undo": a reviewer took back their own latest decision; the item returns to the state before it (its `value`
+# is that decision, or UNDECIDED when there was none). The audit log only ever grows.
+AUDIT_KINDS = ("decision", "representative", "undo")
+UNDECIDED = "undecided"
 
 
 @dataclass
