@@ -10,6 +10,7 @@ MANIFEST_DIR = "manifest"                   # manifest/*.parquet: framesift.sche
 DEAD_LETTER_DIR = "dead_letter"             # dead_letter/*.jsonl: framesift.schemas.dead_letter records
 DEAD_LETTER_PREFIX = "dead_letter"          # file name prefix inside DEAD_LETTER_DIR
 PREVIEWS_DIR = "previews"                   # thumbnails and animated clip previews (preview_relpath)
+BROWSER_PREVIEW_SUFFIX = ".mp4"             # a clip a browser cannot play: its H.264 copy, beside the animation
 EMBEDDINGS_DIR = "embeddings"               # embeddings/*.parquet: framesift.schemas.embedding records
 DEDUPE_INDEX_DIR = "dedupe_index"           # the persisted dedupe index, for later --dedupe-against runs
 CONFIG_FILE = "config.yaml"                 # the resolved curate config
@@ -36,3 +37,8 @@ def preview_relpath(item_id: str, suffix: str) -> str:
     """Where an item's thumbnail or preview lives, relative to the run dir; a two-level fan-out keeps directories
     small at millions of items."""
     return f"{PREVIEWS_DIR}/{item_id[:2]}/{item_id}{suffix}"
+
+
+def browser_preview_relpath(preview_path: str) -> str:
+    """The browser-safe MP4 of a clip, beside its animated preview (both relative to the run dir)."""
+    return posixpath.splitext(preview_path)[0] + BROWSER_PREVIEW_SUFFIX

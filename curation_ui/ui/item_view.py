@@ -15,7 +15,8 @@ from curation_ui.spectral import spectral_profile
 from curation_ui.ui.cards import thumbnail
 from curation_ui.ui.context import Review
 from curation_ui.ui.served_media import served_file_url, served_url
-from framesift.browser_video import browser_playable, browser_preview_relpath
+from framesift.browser_video import browser_playable
+from framesift.run_layout import browser_preview_relpath
 from framesift.schemas import ManifestRow
 
 _player = components.declare_component(

@@ -19,10 +19,10 @@ from curation_ui import review_keys
 from curation_ui.manifest_query import Page
 from curation_ui.media import MediaPathError
 from curation_ui.review_keys import View
-from curation_ui.thresholds import Threshold
 from curation_ui.ui.cards import decision_text, display_name, item_name
 from curation_ui.ui.context import Review, review_context
 from curation_ui.ui.served_media import served_url
+from framesift.checks import Threshold
 from framesift.schemas import ReviewDecision
 
 _component = components.declare_component(
