@@ -134,7 +134,7 @@ def test_keyboard_approve_survives_a_server_restart(tmp_path, browser):
         assert "astronaut_0.jpg" in current and "undecided" in current
         # the shortcut listener lives in a small iframe that loads after the page: wait until it is attached
         WebDriverWait(browser, 30, poll_frequency=0.1).until(
-            lambda d: d.execute_script("return typeof document.__framesiftKeys === 'function'"))
+            lambda d: d.execute_script("return !!(window.__framesiftRouter && window.__framesiftRouter.target)"))
         ActionChains(browser).send_keys("a").perform()
         _wait_text(browser, lambda t: "approve recorded for astronaut_0.jpg" in t)
         _wait_text(browser, lambda t: t.startswith("Current (1 of 8") and "coffee_1.jpg" in t)
@@ -236,7 +236,7 @@ def test_fifty_items_reviewed_with_the_keyboard_only(tmp_path, browser):
         _wait_text(browser, model.expect())
         assert browser.current_url.split("?")[0].endswith("/queue")          # "/" forwards to /queue
         WebDriverWait(browser, 30, poll_frequency=0.1).until(
-            lambda d: d.execute_script("return typeof document.__framesiftKeys === 'function'")
+            lambda d: d.execute_script("return !!(window.__framesiftRouter && window.__framesiftRouter.target)")
             and _grid_js(d, "return d.querySelectorAll('[data-testid=framesift-card]').length") == 48)
 
         # a dense grid: count the cards wholly inside the window, and keep the picture
@@ -286,7 +286,7 @@ def test_fifty_items_reviewed_with_the_keyboard_only(tmp_path, browser):
                 press("o", lambda t: t.startswith(f"{model.current[1]} — pipeline:"))
                 assert browser.find_element(By.CSS_SELECTOR, ".st-key-reviewer input").get_attribute("value") == "kbd"
                 WebDriverWait(browser, 30, poll_frequency=0.1).until(
-                    lambda d: d.execute_script("return typeof document.__framesiftKeys === 'function'"))
+                    lambda d: d.execute_script("return !!(window.__framesiftRouter && window.__framesiftRouter.target)"))
                 press("4", lambda t: "review: ⛔ reject: duplicate by kbd" in t)
                 model.decide("reject", "duplicate")
                 press(Keys.ESCAPE, model.expect())

@@ -15,8 +15,9 @@ ctx = review_context()
 goto = st.session_state.pop(GOTO, None)
 if goto and goto[0] == "queue":
     st.switch_page("app_pages/queue.py")
+st.sidebar.text_input("Open another item (paste its id)", key="item_lookup",
+                      on_change=lambda: st.query_params.update(item=st.session_state["item_lookup"].strip()))
 item_id = st.query_params.get("item") or st.session_state.get("item_id") or ""
-item_id = st.sidebar.text_input("Item id", value=item_id, key="item_lookup").strip()
 if not item_id:
     st.info("Open an item from the queue (o), or paste an item id in the sidebar.")
     st.stop()

@@ -88,9 +88,13 @@ def _on_event(key: str) -> None:
         st.session_state["flash"] = ("warning", "The queue changed under that key press; nothing done. Press again.")
         return
     ctx = review_context()
-    then = review_keys.press(ctx.store, st.session_state, ctx.reviewer, ctx.cfg.reject_reasons, view,
-                             str(ev.get("key", "")), index, moves=st.session_state.get(f"{key}_mode") == "grid",
-                             name_of=lambda i: item_name(ctx, i))
+    pressed = str(ev.get("key", ""))
+    count = max(1, min(int(ev.get("count") or 1), 1000)) if review_keys.KEYS.get(pressed) in ("next", "prev") else 1
+    for _ in range(count):          # moves typed ahead of the server arrive as one event with a count
+        then = review_keys.press(ctx.store, st.session_state, ctx.reviewer, ctx.cfg.reject_reasons, view, pressed,
+                                 index, moves=st.session_state.get(f"{key}_mode") == "grid",
+                                 name_of=lambda i: item_name(ctx, i))
+        index = None
     if then == "open" and view.ids:
         st.session_state[GOTO] = ("item", view.ids[st.session_state.get("cursor", 0)])
     elif then == "back":

@@ -4,14 +4,17 @@ therefore measures exactly the same work."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Optional
 
+import av
 import numpy as np
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from framesift.browser_video import browser_playable
 from framesift.config import CurateConfig
-from framesift.run_layout import preview_relpath
+from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
 from pipelines.curate import run_dir as rd
 from pipelines.curate.decide import decide, item_id, score_sample
@@ -19,7 +22,7 @@ from pipelines.filters import Filter, Sample
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import centre_crop_phashes, phash_hex
-from pipelines.media.previews import animated_webp, thumbnail_jpeg
+from pipelines.media.previews import animated_webp, browser_mp4, thumbnail_jpeg
 from pipelines.media.shots import clip_spans, content_changes, find_cuts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
 
@@ -111,6 +114,12 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
     row.preview_path = write_preview(run_dir, iid, ".webp",
                                      animated_webp(frames, pv.animated_side, pv.animated_frames, fps))
+    if not browser_playable(uri, probe.get("codec")):
+        # the review UI plays the clip from this copy (exactly its frames); without it, the animation stands in
+        try:
+            write_preview(run_dir, iid, BROWSER_PREVIEW_SUFFIX, browser_mp4(frames, fps))
+        except (av.error.FFmpegError, ValueError) as e:
+            logging.getLogger(__name__).warning("no browser-safe preview for %s: %s", iid, e)
     return row, sample.keyframe
 
 
