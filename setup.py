@@ -10,9 +10,12 @@ EXTRAS = {
     "demo": ["scikit-image>=0.24", "scikit-learn>=1.5", "scikit-video>=1.1.11"],
     "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8"],
     "ui": ["streamlit>=1.67", "sqlalchemy>=2", "pandas>=2", "altair>=5", "scikit-learn>=1.5"],
-    "model": ["jax>=0.6", "flax>=0.10", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
-              "array-record>=0.8", "tensorflow-datasets>=4.9"],
-    "dev": ["pytest>=8", "selenium>=4.20", "gcp-storage-emulator>=2024.8", "import-linter>=2.1"],
+    "model": ["jax>=0.6", "flax>=0.12", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
+              "array-record>=0.8", "tensorflow-datasets>=4.9", "safetensors>=0.4", "tqdm"],
+    # PyTorch diffusers: `convert-vae` checks its output against the original (conversion itself needs only
+    # safetensors); the autoencoder parity tests build small random diffusers models
+    "vae-convert": ["torch", "diffusers>=0.40", "safetensors>=0.4"],
+    "dev": ["pytest>=8", "selenium>=4.20", "gcp-storage-emulator>=2024.8", "import-linter>=2.1", "diffusers>=0.40"],
     # rapidocr-onnxruntime's dependencies minus opencv-python (the headless build stands in for it); rapidocr itself
     # is installed separately with --no-deps, since its opencv-python requirement clashes with the headless build
     "ocr": ["onnxruntime>=1.17", "pyclipper>=1.2", "shapely>=2.0", "six>=1.15", "tqdm"],

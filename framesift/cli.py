@@ -44,6 +44,8 @@ COMMANDS = [
             "framesift.commands.review"),
     Command("export", "write the approved set (pipeline + review decisions) with provenance",
             "framesift.commands.export"),
+    Command("convert-vae", "convert a diffusers VAE folder (SD, SDXL, SD3, FLUX, Wan 2.1) to a framesift checkpoint",
+            "framesift.commands.convert_vae"),
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
+from framesift.config.autoencoder import AutoencoderConfig
 from framesift.config.typed import ConfigError
 
 
@@ -131,18 +132,6 @@ class ReviewConfig:
 
 
 @dataclass
-class AutoencoderArch:
-    """Mirrors diffusers' AutoencoderKL config keys so SD-VAE weights map one to one."""
-    in_channels: int = 3
-    out_channels: int = 3
-    latent_channels: int = 4
-    block_out_channels: list[int] = field(default_factory=lambda: [128, 256, 512, 512])
-    layers_per_block: int = 2
-    norm_num_groups: int = 32
-    scaling_factor: float = 0.18215
-
-
-@dataclass
 class TrainSchedule:
     steps: int = 1000
     batch_size: int = 8
@@ -151,17 +140,6 @@ class TrainSchedule:
     seed: int = 0
     log_every: int = 50
     checkpoint_every: int = 500
-
-
-@dataclass
-class AutoencoderConfig:
-    """`framesift train-autoencoder --config configs/autoencoder.yaml`"""
-    arch: AutoencoderArch = field(default_factory=AutoencoderArch)
-    train: TrainSchedule = field(default_factory=TrainSchedule)
-    image_size: int = 256
-    kl_weight: float = 1e-6
-    manifest: Optional[str] = None
-    init_checkpoint: Optional[str] = None   # local diffusers/SD VAE weights to start from
 
 
 @dataclass
