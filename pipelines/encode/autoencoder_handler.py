@@ -27,6 +27,19 @@ def resolve_loader(spec: str) -> Callable[[str], Any]:
     return getattr(importlib.import_module(module), name)
 
 
+_LOADED: dict[tuple[str, str], Any] = {}
+
+
+def load_once(loader: str, checkpoint: str):
+    """One autoencoder per process and checkpoint: the launcher's up-front check and an in-process worker (the
+    default DirectRunner) share it instead of restoring the weights twice."""
+    key = (loader, checkpoint)
+    if key not in _LOADED:
+        _LOADED.clear()     # never hold two models' weights
+        _LOADED[key] = resolve_loader(loader)(checkpoint)
+    return _LOADED[key]
+
+
 def checkpoint_digest(path: str) -> str:
     """sha256 over a checkpoint's files (relative name and bytes, in name order): a directory or one file, local
     or gs://. The dataset metadata records it, so shards say exactly which weights made them."""
@@ -99,7 +112,7 @@ class AutoencoderHandler(ModelHandler[Sequence[Any], tuple, BatchEncoder]):
         self.checkpoint, self.batch_size, self.loader = checkpoint, batch_size, loader
 
     def load_model(self) -> BatchEncoder:
-        return BatchEncoder(resolve_loader(self.loader)(self.checkpoint), self.batch_size)
+        return BatchEncoder(load_once(self.loader, self.checkpoint), self.batch_size)
 
     def run_inference(self, batch: Sequence[Sequence[Any]], model: BatchEncoder,
                       inference_args: Optional[dict[str, Any]] = None) -> Iterable[tuple]:

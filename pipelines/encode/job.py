@@ -23,8 +23,7 @@ from framesift.schemas.latent import DATASET_NAME, LATENT_FEATURES_VERSION, SPLI
 from framesift.schemas.latent_metadata import channel_stats
 from pipelines.encode import dataset_files as files
 from pipelines.encode import plan as planning
-from pipelines.encode.autoencoder_handler import DEFAULT_LOADER, autoencoder_config, checkpoint_digest, \
-    resolve_loader
+from pipelines.encode.autoencoder_handler import DEFAULT_LOADER, autoencoder_config, checkpoint_digest, load_once
 from pipelines.encode.pipeline import EncodeShards
 from pipelines.encode.shard_writer import STATE_DIR, write_bytes_atomic
 
@@ -61,19 +60,19 @@ def _load_embeddings(runs: list[str]) -> list[pa.Table]:
     return tables
 
 
-def _check_autoencoder(checkpoint: str, loader: str, cfg: EncodeConfig) -> dict:
+def _check_autoencoder(checkpoint: str, loader: str, cfg: EncodeConfig) -> tuple[dict, int]:
     """Load it once here: a bad checkpoint stops the job before any worker starts; its config goes to metadata."""
     try:
-        ae = resolve_loader(loader)(checkpoint)
+        ae = load_once(loader, checkpoint)
     except Exception as e:
         raise EncodeInputError(f"--autoencoder {checkpoint}: cannot load ({type(e).__name__}: {e})") from None
     ae_cfg = autoencoder_config(ae)
-    down = int(ae_cfg.get("downsample_factor", 8))
+    down = int(getattr(ae.config, "downsample_factor", 8))   # a property of some configs, not a field
     step = cfg.bucket_step if cfg.aspect_buckets else cfg.image_size
     if step % down:
         raise EncodeInputError(f"{'bucket_step' if cfg.aspect_buckets else 'image_size'} {step} is not a multiple "
                                f"of the autoencoder's downsample_factor {down}")
-    return ae_cfg
+    return ae_cfg, int(ae.config.latent_channels)     # a property of some configs (Wan: z_dim)
 
 
 def run_encode(approved: str, checkpoint: str, output: str, cfg: EncodeConfig, runs: list[str] = (),
@@ -86,8 +85,7 @@ def run_encode(approved: str, checkpoint: str, output: str, cfg: EncodeConfig, r
     if table.num_rows == 0:
         raise EncodeInputError(f"--approved {approved}: the approved set is empty; nothing to encode")
     table = planning.attach_embeddings(table, _load_embeddings(list(runs)))
-    ae_cfg = _check_autoencoder(checkpoint, loader, cfg)
-    channels = int(ae_cfg["latent_channels"])
+    ae_cfg, channels = _check_autoencoder(checkpoint, loader, cfg)
     ckpt_sha = checkpoint_digest(checkpoint)
     chash = config_hash(cfg)
     job_fp = planning.fingerprint([LATENT_FEATURES_VERSION, to_dict(cfg), ckpt_sha, channels])
