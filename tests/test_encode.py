@@ -247,3 +247,25 @@ def test_bad_inputs_fail_before_the_job(encoded, tmp_path):
         run_encode(encoded["approved"], encoded["ckpt"], str(tmp_path / "o"), small_encode_config(),
                    runs=[str(tmp_path)], beam_args=BEAM, loader=LOADER)
     assert not os.path.exists(tmp_path / "o")
+
+
+def test_encode_the_approved_demo_set(demo_run, tmp_path):
+    """Acceptance: the demo corpus's approved set encodes, reconciles and verifies."""
+    from curation_ui.export import export_approved
+    from curation_ui.store import DecisionStore
+    from tests.encode_fixtures import build_checkpoint
+    run_dir, _ = demo_run
+    approved = str(tmp_path / "approved.parquet")
+    stats = export_approved(str(run_dir), DecisionStore("sqlite://"), approved, "pipeline_then_human")
+    assert stats["exported"] > 100
+    out = str(tmp_path / "shards")
+    report = run_encode(approved, build_checkpoint(str(tmp_path)), out,
+                        small_encode_config(examples_per_shard=64, clip_frames=9), runs=[str(run_dir)],
+                        beam_args=BEAM, loader=LOADER)
+    assert report["approved"] == stats["exported"] and report["reconciled"]
+    assert report["examples"] + report["dead_letters"] == stats["exported"] and report["examples"] > 100
+    problems, facts = verify_shards(out)
+    assert problems == [] and facts["records_decoded"] == report["examples"]
+    with open(os.path.join(out, "metadata.json")) as f:
+        meta = json.load(f)
+    assert set(meta["buckets"]) >= {"1x4x4"} and meta["embedding_dims"]["picture"] > 0

@@ -15,7 +15,7 @@ from PIL import Image
 
 from framesift.schemas.latent import FastExampleDecoder
 from pipelines.encode import dataset_files as files
-from pipelines.encode.verify import local_copy
+from pipelines.encode.verify import local_copy, tfds_view
 
 
 def read_examples(shards_dir: str, count: int) -> list[dict]:
@@ -23,7 +23,8 @@ def read_examples(shards_dir: str, count: int) -> list[dict]:
     import tensorflow_datasets as tfds
     from array_record.python.array_record_module import ArrayRecordReader
     from apache_beam.io.filesystems import FileSystems
-    decode = FastExampleDecoder(tfds.builder_from_directory(shards_dir).info.features)
+    with tfds_view(shards_dir) as view:
+        decode = FastExampleDecoder(tfds.builder_from_directory(view).info.features)
     out = []
     for shard in files.read_metadata(shards_dir).shards:
         if len(out) >= count:

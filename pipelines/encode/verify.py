@@ -40,6 +40,20 @@ def local_copy(path: str):
         os.remove(local)
 
 
+@contextmanager
+def tfds_view(shards_dir: str):
+    """A directory TFDS can open for the dataset's metadata: the directory itself when local; for gs:// (which TFDS
+    reaches only through gcsfs or TensorFlow) a temporary copy of its three small metadata files."""
+    if "://" not in shards_dir:
+        yield shards_dir
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in files.TFDS_FILES:
+            with open(os.path.join(scratch, name), "w") as f:
+                f.write(files.read_text(FileSystems.join(shards_dir, name)))
+        yield scratch
+
+
 def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -68,7 +82,8 @@ def verify_shards(shards_dir: str) -> tuple[list[str], dict]:
         return [f"metadata.json unreadable: {e}"], {}
     facts = {"shards": len(meta.shards), "examples": meta.num_examples, "records_decoded": 0}
     try:
-        builder = tfds.builder_from_directory(shards_dir)
+        with tfds_view(shards_dir) as view:
+            builder = tfds.builder_from_directory(view)
         lengths = list(builder.info.splits[SPLIT].shard_lengths)
         if lengths != [s.examples for s in meta.shards]:
             problems.append(f"dataset_info.json shard lengths {lengths} != metadata {[s.examples for s in meta.shards]}")
