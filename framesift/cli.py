@@ -46,6 +46,8 @@ COMMANDS = [
             "framesift.commands.export"),
     Command("convert-vae", "convert a diffusers VAE folder (SD, SDXL, SD3, FLUX, Wan 2.1) to a framesift checkpoint",
             "framesift.commands.convert_vae"),
+    Command("train-autoencoder", "train or fine-tune a KL autoencoder on an approved set (JAX)",
+            "framesift.commands.train_autoencoder"),
 ]
 
 

@@ -42,3 +42,13 @@ def encoded_shards(tmp_path_factory):
     report = run_encode(data["approved"], ckpt, out, small_encode_config(), runs=[data["run"]],
                         beam_args=["--direct_running_mode=in_memory"], loader=LOADER)
     return {**data, "ckpt": ckpt, "out": out, "report": report, "root": root}
+
+
+def pytest_collection_modifyitems(config, items):
+    """pytest.ini's `slow` marker: such tests run only with FRAMESIFT_SLOW=1."""
+    if os.environ.get("FRAMESIFT_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set FRAMESIFT_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

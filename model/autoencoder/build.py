@@ -24,26 +24,28 @@ def abstract_autoencoder(config, dtype=jnp.float32):
     return nnx.eval_shape(lambda: autoencoder_class(config)(config, rngs=nnx.Rngs(0), dtype=dtype))
 
 
-def build_autoencoder(config, seed: int = 0, dtype=jnp.float32):
-    """A freshly initialised autoencoder (tests, the demo, training from scratch).
-
-    Weights are drawn on the host with numpy (LeCun-normal kernels, zero biases, unit norm scales, as Flax's
-    defaults): initialising through XLA compiles one random-number kernel per parameter shape, which costs tens
-    of seconds on a busy CPU before any training starts."""
+def host_initialized(abstract_module, seed: int = 0):
+    """`abstract_module` (from nnx.eval_shape) with weights drawn on the host with numpy: LeCun-normal kernels,
+    zero biases, unit norm scales (Flax's defaults). Initialising through XLA instead compiles one random-number
+    kernel per parameter shape, tens of seconds on a busy CPU before any training starts."""
     rng = np.random.default_rng(seed)
-    graphdef, params, rest = nnx.split(abstract_autoencoder(config, dtype), nnx.Param, ...)
+    graphdef, params, rest = nnx.split(abstract_module, nnx.Param, ...)
     filled = []
     for path, variable in nnx.to_flat_state(params):
         shape = variable.get_value().shape
         if path[-1] == "kernel":
-            fan_in = int(np.prod(shape[:-1]))
-            value = rng.standard_normal(shape, dtype=np.float32) / np.sqrt(fan_in)
+            value = rng.standard_normal(shape, dtype=np.float32) / np.sqrt(int(np.prod(shape[:-1])))
         elif path[-1] == "bias":
             value = np.zeros(shape, np.float32)
         else:                                   # GroupNorm scale, RMS-norm gamma
             value = np.ones(shape, np.float32)
         filled.append((path, variable.replace(jnp.asarray(value))))
     return nnx.merge(graphdef, nnx.from_flat_state(filled), rest)
+
+
+def build_autoencoder(config, seed: int = 0, dtype=jnp.float32):
+    """A freshly initialised autoencoder (tests, the demo, training from scratch)."""
+    return host_initialized(abstract_autoencoder(config, dtype), seed)
 
 
 def arch_from_dict(data: dict):
