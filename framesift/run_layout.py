@@ -17,6 +17,7 @@ CONFIG_FILE = "config.yaml"                 # the resolved curate config
 THRESHOLDS_FILE = "thresholds.json"         # the active checks of that config (framesift.checks.Threshold)
 REPORT_JSON = "report.json"                 # written last: its presence marks a finished run
 REPORT_HTML = "report.html"
+JOB_LOG = "job.log"                         # what the job's processes printed; the traceback if the job failed
 # written by `framesift rethreshold`
 RETHRESHOLD_LOG = "rethreshold_log.jsonl"
 # written by the review UI
@@ -29,7 +30,7 @@ SUGGESTED_THRESHOLDS_FILE = posixpath.join(FEEDBACK_DIR, "suggested_thresholds.t
 
 # everything a curate run writes; report.json first: it marks a finished run, so it must go before anything it
 # describes when an earlier run is cleared
-CURATE_OUTPUTS = (REPORT_JSON, REPORT_HTML, RETHRESHOLD_LOG, MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR,
+CURATE_OUTPUTS = (REPORT_JSON, REPORT_HTML, JOB_LOG, RETHRESHOLD_LOG, MANIFEST_DIR, DEAD_LETTER_DIR, PREVIEWS_DIR,
                   EMBEDDINGS_DIR, DEDUPE_INDEX_DIR, CONFIG_FILE, THRESHOLDS_FILE)
 
 

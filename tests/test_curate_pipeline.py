@@ -361,24 +361,25 @@ def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run,
 
 
 def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatch):
-    """A segfault in a native decoder on one video must cost that video only (decoders run in a subprocess)."""
+    """A segfault or abort in a native decoder on one video or image must cost that input only: decoding runs in a
+    helper process (pipelines/media/helper_process.py), which is restarted for the next input."""
     import shutil
     from pipelines.curate import item_work
+    from tests.helper_targets import CrashingAnalyzer
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(corpus / "good" / "two_shots.mp4", data / "fine.mp4")
-    shutil.copy(corpus / "good" / "two_shots.mp4", data / "crash.mp4")
-    real_split = item_work.split_video
-
-    def split_or_crash(uri, cfg):
-        if uri.endswith("crash.mp4"):
-            import faulthandler
-            faulthandler.disable()  # keep pytest's crash dump of the child out of the log
-            os.abort()              # what a native decoder crash looks like to Python: the process dies
-        return real_split(uri, cfg)
-    monkeypatch.setattr(item_work, "split_video", split_or_crash)   # forked decoder processes inherit it
-    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    for name in ("fine.mp4", "crash.mp4", "after.mp4"):
+        shutil.copy(corpus / "good" / "two_shots.mp4", data / name)
+    for name in ("fine.jpg", "crash.jpg"):
+        shutil.copy(corpus / "good" / "astronaut.jpg", data / name)
+    # the helper imports CrashingAnalyzer by name: it inherits nothing from this process
+    monkeypatch.setattr(item_work, "ItemAnalyzer", CrashingAnalyzer)
+    cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
+                                           "dedupe.near_max_distance=-1"])
     report = run_curate(cfg, [str(data)], str(tmp_path / "run"), beam_args=IN_PROCESS)
     dead = {os.path.basename(d.uri): d for d in read_dead_letters(str(tmp_path / "run"))}
-    assert set(dead) == {"crash.mp4"} and dead["crash.mp4"].stage == "split_video"
-    assert report["reconciled"] and report["items"]["total"] == 2
+    assert set(dead) == {"crash.mp4", "crash.jpg"}
+    assert dead["crash.mp4"].stage == "split_video" and dead["crash.jpg"].stage == "analyze_image"
+    for d in dead.values():
+        assert d.error_type == "HelperCrashed" and "SIGABRT" in d.message, d
+    assert report["reconciled"] and report["inputs"]["seen"] == 5 and report["inputs"]["with_items"] == 3

@@ -28,15 +28,20 @@ def add_arguments(parser):
 def run(args, beam_args):
     from framesift.errors import UsageError
     from framesift.config import load_config
-    from pipelines.curate.job import InputError, format_summary, run_curate
+    import sys
+    from pipelines.curate.job import InputError, JobFailed, format_summary, run_curate
 
     cfg = load_config("curate", args.config, args.overrides)
     cfg.ingest.sidecars = list(cfg.ingest.sidecars) + list(args.sidecar)
     cfg.dedupe.against = list(cfg.dedupe.against) + list(args.dedupe_against)
     try:
-        report = run_curate(cfg, args.input, args.output, args.input_list, beam_args, args.overwrite)
+        report = run_curate(cfg, args.input, args.output, args.input_list, beam_args, args.overwrite,
+                            console=True)
     except InputError as e:
         raise UsageError(str(e)) from None
+    except JobFailed as e:      # one line here; the traceback is in the run directory
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(format_summary(report))
     print(f"outputs: {report['run_dir']}/ (manifest/, dead_letter/, previews/, report.json, report.html)")
     return 0 if report["reconciled"] else 1

@@ -33,9 +33,11 @@ class AnalysisConfig:
     image_max_side: int = 512       # images are decoded (JPEG: DCT-scaled) to about this size for scoring
     video_max_side: int = 256       # clip frames are decoded and scaled to this size for scoring
     pixel_hash: bool = True         # hash full-resolution pixels (exact dedupe); costs a full JPEG decode
-    # decode videos in a helper process, so a native crash (segfault, abort) in FFmpeg dead-letters one video
-    # instead of killing the worker (on Dataflow: four retries, then the whole job fails). Costs a process per worker
+    # decode in a helper process (started fresh, never forked from the worker), so a native crash (segfault, abort)
+    # in FFmpeg, Pillow or libwebp dead-letters one input instead of killing the worker (on Dataflow: four retries,
+    # then the whole job fails). One helper per worker thread, shared by images and videos
     isolate_video_decoding: bool = True
+    isolate_image_decoding: bool = True
 
 
 @dataclass

@@ -14,17 +14,44 @@ from framesift.schemas import ManifestRow
 from pipelines.curate import item_work
 from pipelines.curate.sidecar import lookup
 from pipelines.filters import build_filters
+from pipelines.media.helper_process import acquire_shared_pool, release_shared_pool
 
 NAMESPACE = "framesift"
 SCORE_TAG = "score"
 
 
-class _CurateDoFn(beam.DoFn):
-    def __init__(self, cfg: CurateConfig, run_dir: str, config_hash: str):
-        self.cfg, self.run_dir, self.config_hash = cfg, run_dir, config_hash
+class _AnalyzerDoFn(beam.DoFn):
+    """Runs item_work.ItemAnalyzer's methods, in a decoder helper process when `isolated` (the default: a native
+    crash then costs one input, see pipelines/media/helper_process.py) or in this process. The DoFns of one job
+    share the same helper; it starts on first use, so a job without videos never starts one for them."""
+
+    def __init__(self, cfg: CurateConfig, run_dir: str, isolated: bool):
+        self.cfg, self.run_dir, self.isolated = cfg, run_dir, isolated
 
     def setup(self):
-        self.filters = build_filters(self.cfg.filters)
+        analyzer = item_work.ItemAnalyzer(self.cfg, self.run_dir)
+        self.pool = None
+        if self.isolated:
+            self.pool = acquire_shared_pool(analyzer)
+            self.work = self.pool.call
+        else:
+            analyzer.setup()
+            self.work = lambda method, *args: getattr(analyzer, method)(*args)
+
+    def teardown(self):
+        if self.pool is not None:
+            release_shared_pool(self.pool)
+            self.pool = None
+
+
+class _CurateDoFn(_AnalyzerDoFn):
+    def __init__(self, cfg: CurateConfig, run_dir: str, config_hash: str, isolated: bool):
+        super().__init__(cfg, run_dir, isolated)
+        self.config_hash = config_hash
+
+    def setup(self):
+        super().setup()
+        self.filters = build_filters(self.cfg.filters)      # for the decision, made here
         if self.cfg.scoring.enabled:
             from pipelines.scoring.scorer import shrink_for_clip
             self.shrink = shrink_for_clip
@@ -41,19 +68,16 @@ class AnalyzeImage(_CurateDoFn):
     """uri -> one manifest record (+ a picture to score)."""
 
     def process(self, uri: str, sidecar):
-        row, picture = item_work.analyze_image(uri, self.cfg, self.filters, self.run_dir)
+        row, picture = self.work("analyze_image", uri)
         Metrics.counter(NAMESPACE, "images").inc()
         yield from self._emit(row, picture, sidecar)
 
 
-class SplitVideo(beam.DoFn):
+class SplitVideo(_AnalyzerDoFn):
     """uri -> one task per clip."""
 
-    def __init__(self, cfg: CurateConfig):
-        self.cfg = cfg
-
     def process(self, uri: str):
-        tasks = item_work.split_video(uri, self.cfg)
+        tasks = self.work("split_video", uri)
         Metrics.counter(NAMESPACE, "videos").inc()
         Metrics.counter(NAMESPACE, "hard_cuts").inc(tasks[0]["cuts"])
         yield from tasks
@@ -63,7 +87,7 @@ class AnalyzeClip(_CurateDoFn):
     """clip task -> one manifest record (+ its keyframe to score), with a keyframe and an animated preview."""
 
     def process(self, task: dict, sidecar):
-        row, keyframe = item_work.analyze_clip(task, self.cfg, self.filters, self.run_dir)
+        row, keyframe = self.work("analyze_clip", task)
         Metrics.counter(NAMESPACE, "clips").inc()
         yield from self._emit(row, keyframe, sidecar)
 

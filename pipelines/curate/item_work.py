@@ -1,6 +1,8 @@
 """The per-item work of the curate job as plain functions: decode once, score with every filter, write
-previews. The Beam DoFns (analyze.py) wrap these; so does the benchmark's bare multiprocessing baseline, which
-therefore measures exactly the same work."""
+previews. The Beam DoFns (analyze.py) run them through ItemAnalyzer, in a decoder helper process by default; the
+benchmark's bare multiprocessing baseline calls them directly, so it measures exactly the same work.
+
+No Beam at import time: this module is what the helper process (pipelines/media/helper_process.py) imports."""
 from __future__ import annotations
 
 import hashlib
@@ -9,16 +11,14 @@ from typing import Optional
 
 import av
 import numpy as np
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 
 from framesift.browser_video import browser_playable
 from framesift.config import CurateConfig
 from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
-from pipelines.curate import run_dir as rd
+from pipelines import run_files
 from pipelines.curate.decide import decide, item_id, score_sample
-from pipelines.filters import Filter, Sample
+from pipelines.filters import Filter, Sample, build_filters
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import centre_crop_phashes, phash_hex
@@ -31,20 +31,16 @@ _PROBE_KEYS = ("width", "height", "mode", "format", "bytes", "sha256", "fps", "f
                "has_audio")
 
 
-def _open(uri: str):
-    return FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED)
-
-
 def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
     rel = preview_relpath(iid, suffix)
-    rd.write_atomic(rd.join(run_dir, *rel.split("/")), data)
+    run_files.write_atomic(run_files.join(run_dir, *rel.split("/")), data)
     return rel
 
 
 def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
                   run_dir: str) -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the analysis-size picture, for model scoring)"""
-    decoded = decode_image(rd.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
+    decoded = decode_image(run_files.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(uri)
@@ -58,7 +54,7 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
 
 def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
     """Probe, decode small, cut at hard cuts and at max_clip_s: one task per clip."""
-    with _open(uri) as f:
+    with run_files.open_for_reading(uri) as f:
         digest, size = hashlib.sha256(), 0
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
@@ -94,7 +90,7 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
                  run_dir: str) -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
     uri, probe, start, end = task["uri"], task["probe"], task["start_frame"], task["end_frame"]
-    with _open(uri) as f:
+    with run_files.open_for_reading(uri) as f:
         container = open_video(f)
         try:
             frames = [rgb for _, rgb in iter_frames(container, cfg.analysis.video_max_side, start, end)]
@@ -132,3 +128,28 @@ def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], co
     row.keep = not row.reject_reasons
     row.config_hash = config_hash
     return row
+
+
+class ItemAnalyzer:
+    """The per-item work behind one picklable object, so it runs the same here or in a helper process
+    (helper_process.HelperPool calls its methods by name there); filters are built by `setup`, where it runs."""
+
+    def __init__(self, cfg: CurateConfig, run_dir: str):
+        self.cfg, self.run_dir = cfg, run_dir
+        self.filters: Optional[list[Filter]] = None
+
+    def setup(self) -> None:
+        if self.filters is None:
+            self.filters = build_filters(self.cfg.filters)
+
+    def __getstate__(self):
+        return {"cfg": self.cfg, "run_dir": self.run_dir, "filters": None}   # filters are rebuilt where it runs
+
+    def analyze_image(self, uri: str) -> tuple[ManifestRow, np.ndarray]:
+        return analyze_image(uri, self.cfg, self.filters, self.run_dir)
+
+    def split_video(self, uri: str) -> list[dict]:
+        return split_video(uri, self.cfg)
+
+    def analyze_clip(self, task: dict) -> tuple[ManifestRow, np.ndarray]:
+        return analyze_clip(task, self.cfg, self.filters, self.run_dir)

@@ -5,6 +5,7 @@ reads the job's outputs after it finishes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -20,6 +21,7 @@ from framesift.config import CurateConfig, config_hash, config_to_yaml
 from pipelines.curate import run_dir as rd
 from pipelines.curate.outputs import read_dead_letters, read_input_list, read_manifest
 from pipelines.curate.pipeline import build_curate_pipeline
+from pipelines.curate.console import JobProgress, output_to_log, summarize_error
 from pipelines.curate.report import build_report, format_summary
 from pipelines.curate.report_html import render_report_html
 from pipelines.filters import build_filters
@@ -27,6 +29,28 @@ from pipelines.filters import build_filters
 
 class InputError(ValueError):
     """An --input matches nothing or an --input-list cannot be read."""
+
+
+
+class JobFailed(RuntimeError):
+    """The Beam job itself failed (not one input: those are dead letters). The message is one line; the full
+    traceback is in RUN_DIR/job.log."""
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, run_dir: str) -> "JobFailed":
+        import traceback
+        text = "".join(traceback.format_exception(exc))
+        log = rd.join(run_dir, rd.JOB_LOG)
+        try:
+            if "://" in log:
+                rd.write_atomic(log, text.encode(), "text/plain")
+            else:
+                with open(log, "a", encoding="utf-8") as f:   # after what the job's processes printed
+                    f.write(text)
+            where = f"; details in {log}"
+        except Exception:       # the run directory itself may be what failed
+            where = ""
+        return cls(f"the curate job failed: {summarize_error(exc)}{where}")
 
 
 def resolve_patterns(inputs: list[str]) -> list[str]:
@@ -115,7 +139,12 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 
 def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: list[str] = (),
                beam_args: list[str] = (), overwrite: bool = False,
-               pipeline: Optional[beam.Pipeline] = None) -> dict:
+               pipeline: Optional[beam.Pipeline] = None, console: bool = False) -> dict:
+    """`console`: run as the CLI does (pipelines/curate/console.py): on a local runner with a local run directory,
+    a progress line on the terminal and the job's own output in RUN/job.log."""
+    run_dir = output if "://" in output else os.path.abspath(output)
+    if not overwrite:
+        rd.refuse_existing_run(run_dir)           # a rerun refuses before any slow check
     filters = build_filters(cfg.filters)          # config errors surface before anything runs
     patterns = resolve_patterns(inputs)
     literal = []
@@ -138,7 +167,6 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
         _check_remote_paths({"--input": patterns, "--input-list": literal, "--output": [output],
                              "--sidecar": list(cfg.ingest.sidecars)})
     _check_sidecars(list(cfg.ingest.sidecars))
-    run_dir = output if "://" in output else os.path.abspath(output)
     # a run directory inside an input directory: its own outputs (config, previews) must never become inputs, nor
     # those of earlier runs there
     uris = matched_uris(patterns, literal)     # listed once: on a bucket this is the expensive part
@@ -153,8 +181,14 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     p = pipeline or beam.Pipeline(options=options)
     build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude)
     started = time.perf_counter()
-    result = p.run()
-    result.wait_until_finish()
+    quiet = console and "://" not in run_dir and _is_local_runner(p.options)
+    try:
+        with (output_to_log(rd.join(run_dir, rd.JOB_LOG)) if quiet else contextlib.nullcontext(None)) as terminal:
+            with (JobProgress(run_dir, expected, terminal) if quiet else contextlib.nullcontext()):
+                result = p.run()
+                result.wait_until_finish()
+    except Exception as e:
+        raise JobFailed.from_exception(e, run_dir) from e
     pipeline_s = time.perf_counter() - started
 
     manifest = read_manifest(run_dir)
@@ -182,4 +216,4 @@ def _counters(result) -> dict:
     return dict(sorted(out.items()))
 
 
-__all__ = ["InputError", "run_curate", "format_summary"]
+__all__ = ["InputError", "JobFailed", "run_curate", "format_summary"]

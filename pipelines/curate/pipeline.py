@@ -108,7 +108,8 @@ class CurateImages(beam.PTransform):
         self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
 
     def expand(self, uris):
-        out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args), sidecar=self.sidecar) \
+        isolated = self.args[0].analysis.isolate_image_decoding
+        out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args, isolated), sidecar=self.sidecar) \
             .with_outputs(SCORE_TAG, main="rows").with_exception_handling()
         return out["rows"], out[SCORE_TAG], out["bad"] | "DeadLetter" >> beam.Map(
             _dead_letter("analyze_image", self.args[2]))
@@ -122,13 +123,14 @@ class CurateVideos(beam.PTransform):
         self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
 
     def expand(self, uris):
-        cfg, _, config_hash = self.args
-        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg)).with_exception_handling(
-            use_subprocess=cfg.analysis.isolate_video_decoding)
+        cfg, run_dir, config_hash = self.args
+        # decoders run in a helper process (analyze._AnalyzerDoFn), never in a child forked from this worker:
+        # Beam's use_subprocess=True forks under live gRPC threads (apache/beam#25374)
+        isolated = cfg.analysis.isolate_video_decoding
+        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg, run_dir, isolated)).with_exception_handling()
         out = (tasks | "SpreadClips" >> beam.Reshuffle()
-               | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args), sidecar=self.sidecar)
-               .with_outputs(SCORE_TAG, main="rows")
-               .with_exception_handling(use_subprocess=cfg.analysis.isolate_video_decoding))
+               | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args, isolated), sidecar=self.sidecar)
+               .with_outputs(SCORE_TAG, main="rows").with_exception_handling())
         dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter("split_video", config_hash)),
                  out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
                 | "FlattenDead" >> beam.Flatten())

@@ -1,0 +1,91 @@
+"""The decoder helper process: results and errors come back as themselves, a crash or a hang costs one call and
+the next call gets a fresh helper, and the helper carries no Beam, gRPC or JAX."""
+import os
+
+import pytest
+
+from pipelines.media.helper_process import (HelperCrashed, HelperPool, HelperTimedOut, acquire_shared_pool,
+                                            release_shared_pool)
+from tests.helper_targets import CrashingAnalyzer, Probe
+from tests.media_fixtures import jpeg_bytes
+
+
+@pytest.fixture
+def pool():
+    p = HelperPool(Probe())
+    yield p
+    p.close()
+
+
+def test_calls_run_in_one_long_lived_helper(pool):
+    first = pool.call("echo", {"a": [1, 2]})
+    second = pool.call("echo", "b")
+    assert first[0] == {"a": [1, 2]} and second[0] == "b"
+    assert (first[1], second[1]) == (1, 2), "setup ran once and the helper kept its state"
+    assert first[2] == second[2] != os.getpid()
+
+
+def test_an_exception_comes_back_as_itself_with_the_helpers_traceback(pool):
+    with pytest.raises(ValueError, match="bad input") as info:
+        pool.call("fail", "bad input")
+    assert "def fail" in str(info.value.__cause__) or "fail" in str(info.value.__cause__)
+    assert pool.call("echo", 1)[1] == 1, "an ordinary exception does not restart the helper"
+
+
+def test_a_native_crash_costs_one_call_and_the_helper_restarts(pool):
+    pid = pool.call("echo", 0)[2]
+    with pytest.raises(HelperCrashed, match="SIGABRT"):
+        pool.call("abort")
+    value, calls, new_pid = pool.call("echo", 2)
+    assert (value, calls) == (2, 1) and new_pid != pid
+    assert pool.starts == 2
+
+
+def test_a_helper_that_died_while_idle_is_restarted_without_failing_the_next_input(pool):
+    import signal
+    import time
+    pid = pool.call("echo", 0)[2]
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    assert pool.call("echo", 1)[:2] == (1, 1)
+
+
+def test_a_hang_is_killed_after_the_time_limit():
+    pool = HelperPool(Probe(), timeout_s=1)
+    try:
+        with pytest.raises(HelperTimedOut, match="over 1s"):
+            pool.call("sleep", 30)
+        assert pool.call("sleep", 0) == 0
+    finally:
+        pool.close()
+
+
+def test_the_helper_imports_no_beam_grpc_or_jax(tmp_path):
+    from framesift.config import load_config
+    image = tmp_path / "a.jpg"
+    import skimage.data
+    image.write_bytes(jpeg_bytes(skimage.data.astronaut()))
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    pool = HelperPool(CrashingAnalyzer(cfg, str(tmp_path / "run")))
+    try:
+        row, picture = pool.call("analyze_image", str(image))
+        assert row.width == 512 and picture.ndim == 3
+        loaded = pool.call("loaded_modules")
+    finally:
+        pool.close()
+    heavy = [m for m in loaded if m.split(".")[0] in ("apache_beam", "grpc", "jax", "jaxlib", "tensorflow")]
+    assert not heavy, heavy[:5]
+
+
+def test_dofns_of_one_job_share_a_pool_and_the_last_user_closes_it():
+    a, b = acquire_shared_pool(Probe()), acquire_shared_pool(Probe())
+    assert a is b
+    pid = a.call("echo", 0)[2]
+    release_shared_pool(a)
+    assert b.call("echo", 0)[2] == pid
+    release_shared_pool(b)
+    c = acquire_shared_pool(Probe())
+    try:
+        assert c is not a
+    finally:
+        release_shared_pool(c)
