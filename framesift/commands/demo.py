@@ -8,6 +8,8 @@ def add_arguments(parser):
     parser.add_argument("--output", default="demo_out", metavar="DIR",
                         help="where the corpus (DIR/data) and the curate run (DIR/curate) go (default: demo_out)")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier demo run in DIR")
+    parser.add_argument("--autoencoder-seconds", type=float, default=90.0, metavar="S",
+                        help="how long the demo trains its small autoencoder on the approved images (0: skip)")
 
 
 def run(args, beam_args):
@@ -19,20 +21,26 @@ def run(args, beam_args):
     data_dir = os.path.join(args.output, "data")
     if not os.path.exists(os.path.join(data_dir, "labels.csv")):
         summary = build_demo_corpus(data_dir)
-        print(f"[1/3] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
+        print(f"[1/4] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
     else:
-        print(f"[1/3] demo corpus: reusing {data_dir}")
+        print(f"[1/4] demo corpus: reusing {data_dir}")
     cfg = load_config("curate")
     cfg.ingest.sidecars = [os.path.join(data_dir, "sidecar.csv")]
     run_dir = os.path.join(args.output, "curate")
     report = run_curate(cfg, [os.path.join(data_dir, "media")], run_dir, beam_args=beam_args,
                         overwrite=args.overwrite)
-    print(f"[2/3] curate ({time.time() - started:.0f}s total)")
+    print(f"[2/4] curate ({time.time() - started:.0f}s total)")
     print(format_summary(report))
     approved = os.path.join(args.output, "approved.parquet")
     stats = _export(run_dir, approved)
-    print(f"[3/3] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
+    print(f"[3/4] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
           f"policy (no human decisions yet) -> {approved}")
+    if args.autoencoder_seconds > 0:
+        ae_dir = os.path.join(args.output, "autoencoder")
+        if args.overwrite and os.path.isdir(ae_dir):
+            import shutil
+            shutil.rmtree(ae_dir)       # otherwise the run resumes and keeps training the earlier demo's model
+        _train_autoencoder(approved, ae_dir, args.autoencoder_seconds, started)
     print("\nwhere to look:")
     print(f"  ground truth      {data_dir}/labels.csv")
     print(f"  manifest          {run_dir}/manifest/*.parquet  (every item, every score, every reason)")
@@ -41,9 +49,33 @@ def run(args, beam_args):
     print(f"  report            {run_dir}/report.html  and  report.json")
     print(f"  embeddings        {run_dir}/embeddings/*.parquet   dedupe index  {run_dir}/dedupe_index/")
     print(f"  approved set      {approved}")
+    if args.autoencoder_seconds > 0:
+        print(f"  autoencoder       {args.output}/autoencoder/  (eval.jsonl, eval/*.png, autoencoder/ checkpoint)")
     print(f"\nreview it:  framesift review --run {run_dir} --media-root {data_dir}/media")
     print(f"re-export:  framesift export --run {run_dir} --output {approved}")
     return 0 if report["reconciled"] else 1
+
+
+def _train_autoencoder(approved: str, workdir: str, seconds: float, started: float) -> None:
+    """A small KL autoencoder (8x down, 4 latent channels) trained from scratch on the approved images for
+    `seconds`; PSNR on held-out items before and after."""
+    from framesift.config import load_config
+    from model.autoencoder_training.trainer import train
+    from pipelines.media.frame_reader import read_frame
+
+    cfg = load_config("autoencoder", overrides=[
+        "arch.block_out_channels=[32, 32, 64, 64]", "arch.layers_per_block=1", "arch.norm_num_groups=16",
+        "data.image_size=64", "data.eval_items=8", "data.frames_per_clip=2", "train.batch_size=8",
+        "train.steps=100000", "train.learning_rate=0.001", "train.warmup_steps=20", "train.eval_every=100000",
+        "train.checkpoint_every=200"])
+    result = train(cfg, approved, workdir, read_frame, time_limit_s=seconds, progress=False)
+    evals = result["evals"]
+    if len(evals) >= 2:
+        print(f"[4/4] autoencoder: {result['end_step'] - result['start_step']} steps in ~{seconds:.0f}s, held-out "
+              f"PSNR {evals[0]['psnr']:.2f} dB -> {evals[-1]['psnr']:.2f} dB, SSIM {evals[0]['ssim']:.3f} -> "
+              f"{evals[-1]['ssim']:.3f} ({time.time() - started:.0f}s total)")
+    else:
+        print(f"[4/4] autoencoder: trained to step {result['end_step']} -> {workdir} (no new eval this time)")
 
 
 def _export(run_dir: str, output: str) -> dict:
