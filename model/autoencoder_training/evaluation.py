@@ -41,6 +41,9 @@ def spectra_png(spectrum_in: np.ndarray, spectrum_out: np.ndarray, path: str, st
     import matplotlib.pyplot as plt
 
     freq = (np.arange(len(spectrum_in)) + 0.5) / len(spectrum_in)
+    # bins no frequency falls in (the lowest ones of a small picture) hold 0: leave them out of the log plot
+    spectrum_in = np.where(spectrum_in > 0, spectrum_in, np.nan)
+    spectrum_out = np.where(spectrum_out > 0, spectrum_out, np.nan)
     fig, ax = plt.subplots(figsize=(5, 3.5), dpi=100)
     ax.loglog(freq, spectrum_in, label="inputs")
     ax.loglog(freq, spectrum_out, label="reconstructions")
