@@ -34,7 +34,7 @@ def encoded_shards(tmp_path_factory):
     import os
     from pipelines.encode.job import run_encode
     from tests.encode_fixtures import build_approved, build_checkpoint, small_encode_config
-    from tests.standin_autoencoder import LOADER
+    from tests.encode_fixtures import LOADER
     root = str(tmp_path_factory.mktemp("encode"))
     data = build_approved(root)
     ckpt = build_checkpoint(root)

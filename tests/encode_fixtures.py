@@ -1,6 +1,6 @@
 """A small approved set on real pictures (skimage) for the encode tests: images of several sizes and aspects, a
 clip, a corrupt file and a missing one, a curate-run directory with picture embeddings for some items, and a tiny
-stand-in autoencoder checkpoint (tests/standin_autoencoder.py)."""
+random KL autoencoder checkpoint (model/autoencoder)."""
 from __future__ import annotations
 
 import os
@@ -14,7 +14,6 @@ from PIL import Image
 from framesift.config import load_config
 from framesift.schemas import EMBEDDING_SCHEMA, ManifestRow, rows_to_table
 from tests.media_fixtures import pan_frames, write_video
-from tests.standin_autoencoder import build_autoencoder, save_autoencoder
 
 EMBED_DIM = 16
 
@@ -69,11 +68,15 @@ def build_approved(root: str, corrupt: bool = True) -> dict:
             "vectors": dict(zip(embedded, vectors))}
 
 
-def build_checkpoint(root: str, channels: int = 4, seed: int = 0) -> str:
-    from tests.standin_autoencoder import StandinConfig
-    path = os.path.join(root, "ae")
-    save_autoencoder(build_autoencoder(StandinConfig(latent_channels=channels), seed), path)
-    return path
+# the real model/autoencoder KL layout at its smallest: 8x downsampling, one layer per block, no attention
+TINY_KL = {"block_out_channels": [32, 32, 32, 32], "layers_per_block": 1, "norm_num_groups": 32,
+           "mid_block_add_attention": False, "latent_channels": 4}
+LOADER = "model.autoencoder:load_autoencoder"      # what `framesift encode` loads with
+
+
+def build_checkpoint(root: str, seed: int = 0) -> str:
+    from model.autoencoder import KLArch, build_autoencoder, save_autoencoder
+    return save_autoencoder(build_autoencoder(KLArch(**TINY_KL), seed=seed), os.path.join(root, "ae"))
 
 
 def small_encode_config(**overrides):

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from framesift.schemas import DeadLetter
+from model.autoencoder import load_autoencoder
 from pipelines.encode.job import EncodeInputError, run_encode
 from pipelines.encode.verify import verify_shards
-from tests.encode_fixtures import EMBED_DIM, small_encode_config
-from tests.standin_autoencoder import LOADER, load_autoencoder
+from tests.encode_fixtures import EMBED_DIM, LOADER, small_encode_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEAM = ["--direct_running_mode=in_memory"]
@@ -56,6 +56,7 @@ def test_shards_verify_and_metadata(encoded):
     from pipelines.encode.autoencoder_handler import checkpoint_digest
     assert meta["autoencoder"]["sha256"] == checkpoint_digest(encoded["ckpt"])
     assert meta["autoencoder"]["config"]["latent_channels"] == 4
+    assert meta["autoencoder"]["config"]["block_out_channels"] == [32, 32, 32, 32]
     assert meta["sources"] == [{"run": encoded["run"], "config_hashes": ["cfgA"]}]
     assert [s["examples"] + s["dead_letters"] for s in meta["shards"]] == [4, 4, 4, 3]
     assert meta["embedding_dims"] == {"picture": EMBED_DIM, "caption": 0}
@@ -187,7 +188,7 @@ def test_killed_encode_resumes(encoded, tmp_path):
         "import pipelines.encode.pipeline as pipeline\n"
         "from pipelines.encode.job import run_encode\n"
         "from tests.encode_fixtures import small_encode_config\n"
-        "from tests.standin_autoencoder import LOADER\n"
+        "from tests.encode_fixtures import LOADER\n"
         # shards are written in a burst at the end; a pause after each makes the kill land between two of them
         "write = pipeline.write_shard\n"
         "def slow_write(*a, **k):\n"

@@ -52,7 +52,7 @@ def test_encode_to_gcs_uploads_verifies_and_matches_local(encoded_shards, gcs_em
         "from pipelines.encode.job import run_encode\n"
         "from pipelines.encode.verify import verify_shards\n"
         "from tests.encode_fixtures import small_encode_config\n"
-        "from tests.standin_autoencoder import LOADER\n"
+        "from tests.encode_fixtures import LOADER\n"
         # no credentials offline: Beam would retry the look-up with backoff for ~20 s; use its anonymous client
         "from apache_beam.internal.gcp import auth\n"
         "auth._Credentials._credentials_init, auth._Credentials._credentials = True, None\n"

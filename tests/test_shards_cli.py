@@ -6,7 +6,7 @@ import shutil
 from PIL import Image
 
 from framesift.cli import build_parser, main
-from tests.standin_autoencoder import LOADER
+from tests.encode_fixtures import LOADER
 
 
 def test_verify_passes_then_names_each_damage(encoded_shards, tmp_path, capsys):

@@ -1,5 +1,5 @@
 """`framesift demo [--output DIR]`: build the demo corpus, run every stage that exists on it (curate with model
-scores and dedupe, then export of the approved set), say where to look and how to review it."""
+scores and dedupe, export of the approved set, encode into latent shards), say where to look and how to review it."""
 import os
 import time
 
@@ -21,19 +21,19 @@ def run(args, beam_args):
     data_dir = os.path.join(args.output, "data")
     if not os.path.exists(os.path.join(data_dir, "labels.csv")):
         summary = build_demo_corpus(data_dir)
-        print(f"[1/4] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
+        print(f"[1/5] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
     else:
-        print(f"[1/4] demo corpus: reusing {data_dir}")
+        print(f"[1/5] demo corpus: reusing {data_dir}")
     cfg = load_config("curate")
     cfg.ingest.sidecars = [os.path.join(data_dir, "sidecar.csv")]
     run_dir = os.path.join(args.output, "curate")
     report = run_curate(cfg, [os.path.join(data_dir, "media")], run_dir, beam_args=beam_args,
                         overwrite=args.overwrite)
-    print(f"[2/4] curate ({time.time() - started:.0f}s total)")
+    print(f"[2/5] curate ({time.time() - started:.0f}s total)")
     print(format_summary(report))
     approved = os.path.join(args.output, "approved.parquet")
     stats = _export(run_dir, approved)
-    print(f"[3/4] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
+    print(f"[3/5] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
           f"policy (no human decisions yet) -> {approved}")
     if args.autoencoder_seconds > 0:
         ae_dir = os.path.join(args.output, "autoencoder")
@@ -41,6 +41,9 @@ def run(args, beam_args):
             import shutil
             shutil.rmtree(ae_dir)       # otherwise the run resumes and keeps training the earlier demo's model
         _train_autoencoder(approved, ae_dir, args.autoencoder_seconds, started)
+    shards, encoded = _encode(args.output, approved, run_dir, args.overwrite)
+    print(f"[5/5] encode: {encoded['examples']} examples + {encoded['dead_letters']} dead letters in "
+          f"{encoded['shards']} shard(s) with {encoded['autoencoder']} -> {shards} ({time.time() - started:.0f}s total)")
     print("\nwhere to look:")
     print(f"  ground truth      {data_dir}/labels.csv")
     print(f"  manifest          {run_dir}/manifest/*.parquet  (every item, every score, every reason)")
@@ -51,9 +54,41 @@ def run(args, beam_args):
     print(f"  approved set      {approved}")
     if args.autoencoder_seconds > 0:
         print(f"  autoencoder       {args.output}/autoencoder/  (eval.jsonl, eval/*.png, autoencoder/ checkpoint)")
+    print(f"  latent shards     {shards}/  (TFDS ArrayRecord; metadata.json, dead_letter.jsonl)")
     print(f"\nreview it:  framesift review --run {run_dir} --media-root {data_dir}/media")
     print(f"re-export:  framesift export --run {run_dir} --output {approved}")
-    return 0 if report["reconciled"] else 1
+    print(f"shards:     framesift shards verify {shards}   |   framesift shards inspect {shards} --grid grid.png")
+    return 0 if report["reconciled"] and encoded["reconciled"] else 1
+
+
+# small enough to encode the demo set in well under a minute on two CPU cores, deep enough for 8x downsampling
+DEMO_AUTOENCODER = {"block_out_channels": [32, 32, 64, 64], "layers_per_block": 1, "norm_num_groups": 32,
+                    "mid_block_add_attention": False}
+
+
+def _demo_autoencoder(output: str) -> str:
+    """The autoencoder the demo trained on the approved images (DIR/autoencoder/autoencoder) when that step ran;
+    else a tiny random KL autoencoder (nothing can be downloaded here), made once per demo directory so reruns
+    encode with the same weights and write the same shards."""
+    trained = os.path.join(output, "autoencoder", "autoencoder")
+    if os.path.exists(os.path.join(trained, "autoencoder.json")):
+        return trained
+    path = os.path.join(output, "autoencoder_random")
+    if not os.path.isdir(path):
+        from model.autoencoder import KLArch, build_autoencoder, save_autoencoder
+        save_autoencoder(build_autoencoder(KLArch(**DEMO_AUTOENCODER), seed=0), path)
+    return path
+
+
+def _encode(output: str, approved: str, run_dir: str, overwrite: bool) -> tuple[str, dict]:
+    from framesift.config import load_config
+    from pipelines.encode.job import run_encode
+    cfg = load_config("encode", overrides=["image_size=64", "examples_per_shard=64", "clip_frames=9"])
+    shards = os.path.join(output, "shards")
+    ckpt = _demo_autoencoder(output)
+    # in this process (the encode default): the model is loaded once and never forked
+    report = run_encode(approved, ckpt, shards, cfg, runs=[run_dir], overwrite=overwrite)
+    return shards, {**report, "autoencoder": ckpt}
 
 
 def _train_autoencoder(approved: str, workdir: str, seconds: float, started: float) -> None:
@@ -71,11 +106,11 @@ def _train_autoencoder(approved: str, workdir: str, seconds: float, started: flo
     result = train(cfg, approved, workdir, read_frame, time_limit_s=seconds, progress=False)
     evals = result["evals"]
     if len(evals) >= 2:
-        print(f"[4/4] autoencoder: {result['end_step'] - result['start_step']} steps in ~{seconds:.0f}s, held-out "
+        print(f"[4/5] autoencoder: {result['end_step'] - result['start_step']} steps in ~{seconds:.0f}s, held-out "
               f"PSNR {evals[0]['psnr']:.2f} dB -> {evals[-1]['psnr']:.2f} dB, SSIM {evals[0]['ssim']:.3f} -> "
               f"{evals[-1]['ssim']:.3f} ({time.time() - started:.0f}s total)")
     else:
-        print(f"[4/4] autoencoder: trained to step {result['end_step']} -> {workdir} (no new eval this time)")
+        print(f"[4/5] autoencoder: trained to step {result['end_step']} -> {workdir} (no new eval this time)")
 
 
 def _export(run_dir: str, output: str) -> dict:
