@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from curation_ui.agreement import agreement, held_back_folds
 from curation_ui.manifest_index import PREFERENCE_KEY, SCORE_PREFIX
 from curation_ui.store import DecisionStore, now_iso
 from framesift.checks import Threshold
@@ -43,14 +44,21 @@ class Suggestion:
     current_f1: Optional[float] = None
     suggested_accuracy: Optional[float] = None
     suggested_f1: Optional[float] = None
+    # a threshold chosen without each held-back fold, scored on it: does choosing one agree better than chance?
+    heldback_accuracy: Optional[float] = None
+    chance_accuracy: Optional[float] = None
+    p_value: Optional[float] = None
+    better_than_chance: bool = False
 
     @property
     def improves(self) -> bool:
-        """Worth changing: the suggestion agrees with reviewers on at least 1% (and 2) more labelled items."""
+        """Worth changing: the suggestion agrees with reviewers on at least 1% (and 2) more labelled items, and a
+        threshold chosen this way agrees with held-back decisions better than chance (else it fits noise)."""
         if self.suggested is None or self.suggested_accuracy is None or self.suggested == self.current:
             return False
         gain = (self.suggested_accuracy - self.current_accuracy) * self.n
-        return gain >= max(2.0, 0.01 * self.n) - 1e-9 and self.suggested_f1 >= self.current_f1
+        return gain >= max(2.0, 0.01 * self.n) - 1e-9 and self.suggested_f1 >= self.current_f1 \
+            and self.better_than_chance
 
     @property
     def set_arg(self) -> str:
@@ -139,6 +147,11 @@ def _suggest_one(t: Threshold, scores, y, thresholds, values, min_labels) -> Opt
     if len(ym) >= min_labels and 0 < ym.sum() < len(ym):
         s.current_accuracy, s.current_f1 = _metrics(t.passes(xm), ym)
         s.suggested, s.suggested_accuracy, s.suggested_f1 = best_threshold(xm, ym, t.op, t.value)
+        correct = [t.passes(xm[test], best_threshold(xm[train], ym[train], t.op, t.value)[0]) == (ym[test] == 1)
+                   for train, test in held_back_folds(ym)]
+        a = agreement(np.concatenate(correct) if correct else np.zeros(0, bool), ym)
+        s.heldback_accuracy, s.chance_accuracy, s.p_value = a["accuracy"], a["chance"], a["p_value"]
+        s.better_than_chance = a["better_than_chance"]
     return s
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curation_ui.agreement import agreement, held_back_folds
 from curation_ui.manifest_index import SCORE_PREFIX
 
 
@@ -48,8 +49,8 @@ def fit_preference(scores: dict[str, np.ndarray], y: np.ndarray, keys: list[str]
     """None when there are too few approve/reject labels (or only one class) to fit anything meaningful."""
     if len(y) < min_labels or y.sum() in (0, len(y)):
         return None
+    from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -67,10 +68,11 @@ def fit_preference(scores: dict[str, np.ndarray], y: np.ndarray, keys: list[str]
     if x.shape[1] == 0:
         return None
     pipe = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000))
-    minority = int(min(y.sum(), len(y) - y.sum()))
-    if minority >= 3:
-        folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=0)
-        info["cv_accuracy"] = round(float(cross_val_score(pipe, x, y, cv=folds).mean()), 4)
+    # agreement on held-back decisions: every item predicted by a model fitted without it, against chance
+    correct = []
+    for train, test in held_back_folds(y):
+        correct.append(clone(pipe).fit(x[train], y[train]).predict(x[test]) == y[test])
+    info["agreement"] = agreement(np.concatenate(correct) if correct else np.zeros(0, bool), y)
     pipe.fit(x, y)
     scaler, lr = pipe[0], pipe[1]
     scale = np.where(scaler.scale_ == 0, 1.0, scaler.scale_)

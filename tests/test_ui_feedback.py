@@ -43,6 +43,21 @@ def test_other_checks_do_not_drag_a_threshold():
     assert out["luma_mean"].n < 600                        # judged only where sharpness passes
 
 
+def test_labels_that_agree_only_by_chance_suggest_nothing():
+    """Reviewers whose decisions have nothing to do with the score: the best cut on these labels still agrees
+    with them more often than the current one (it fits noise), but on held-back decisions it does no better than
+    always guessing, so no change is suggested and the preference model says so."""
+    rng = np.random.default_rng(7)
+    sharp = rng.uniform(0, 0.05, 80)
+    y = rng.integers(0, 2, 80)
+    out = suggest_thresholds({"sharpness": sharp}, y, [SHARP])[0]
+    assert out.suggested != out.current and out.suggested_accuracy > out.current_accuracy      # in-sample "gain"
+    assert out.heldback_accuracy <= 0.6 and not out.better_than_chance and not out.improves
+    from curation_ui.preference import fit_preference
+    model = fit_preference({"sharpness": sharp}, y, ["sharpness"], None)
+    assert not model.info["agreement"]["better_than_chance"]
+
+
 def test_too_few_labels_suggests_nothing():
     out = suggest_thresholds({"sharpness": np.array([0.1, 0.2])}, np.array([1, 0]), [SHARP])
     assert out[0].suggested is None and not out[0].improves
@@ -71,7 +86,10 @@ def test_feedback_writes_suggestions_and_a_preference_score(reviewed_run):
     with open(os.path.join(run, "feedback", "suggested_thresholds.txt")) as f:
         lines = f.read().split("\n")
     assert lines[0].startswith("--set filters.sharpness.min=0.03")
-    assert summary["preference"]["embeddings"] == "none" and summary["preference"]["cv_accuracy"] > 0.8
+    agreement = summary["preference"]["agreement"]
+    assert summary["preference"]["embeddings"] == "none" and agreement["n"] == 1500
+    assert agreement["accuracy"] > 0.8 and agreement["better_than_chance"] and agreement["p_value"] < 1e-6
+    assert sharp["better_than_chance"] and sharp["heldback_accuracy"] > 0.95
     scores = pq.read_table(os.path.join(run, "feedback", "preference_scores.parquet"))
     assert scores.num_rows == 6000 and scores.schema.names == ["item_id", "preference_score"]
     # the index picks the new score up: the queue can sort by it

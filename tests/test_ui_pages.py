@@ -184,6 +184,9 @@ def test_feedback_page_fits_and_suggests(run):
     assert not at.exception
     assert os.path.exists(os.path.join(run, "feedback", "feedback.json"))
     assert any("Last fitted" in t for t in texts(at))
+    said = [e.value for e in list(at.success) + list(at.warning)]
+    assert any(v.startswith("On 16 held-back decisions") and "the preference model agrees with the reviewers" in v
+               and "chance" in v for v in said), said
 
 
 def test_export_page_writes_under_the_run_only(run):

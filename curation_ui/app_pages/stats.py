@@ -37,7 +37,11 @@ reasons = pd.DataFrame(sorted(ctx.query.reason_counts.items(), key=lambda kv: -k
 if reasons.empty:
     st.text("no rejections")
 else:
-    st.bar_chart(reasons.set_index("reason"), horizontal=True)
+    # the reason codes in full (a bar chart's axis cuts long labels): bars drawn inside the table
+    st.dataframe(reasons, hide_index=True, width="stretch", height=min(36 * (len(reasons) + 1) + 3, 600),
+                 column_config={"reason": st.column_config.TextColumn(width="large"),
+                                "items": st.column_config.ProgressColumn(format="%d", min_value=0,
+                                                                         max_value=int(reasons["items"].max()))})
 
 st.subheader("Review progress")
 st.bar_chart(progress(counts, total).set_index("state"))
