@@ -34,7 +34,7 @@ view = View(ids=[item_id], names={item_id: name}, versions={item_id: dec.version
 
 status = f"{name} — pipeline: {'kept' if row.keep else 'rejected'} · review: {decision_text(dec)}"
 st.text(status)
-review_grid(ctx, view, [], status, key="item_keys", mode="keys")
+review_grid(ctx, view, [], "", key="item_keys", mode="keys")
 conflict_banner(ctx)
 
 left, right = st.columns([3, 2])
@@ -43,7 +43,7 @@ with right:
     st.subheader("Failing checks" if failing else "No failing checks (the pipeline kept it)")
     if failing:
         st.table(pd.DataFrame(failing).set_index("check"))
-    decision_buttons(ctx, view, moves=False)
+    decision_buttons(ctx, view, moves=False, compact=True)
     st.button("◀ Back to the queue (Esc)", key="back_to_queue", on_click=st.session_state.update,
               kwargs={GOTO: ("queue", None)})
 with left:

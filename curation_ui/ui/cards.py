@@ -57,14 +57,15 @@ def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
         return None
 
 
-def decision_buttons(ctx: Review, view: View, moves: bool, key_prefix: str = "kb") -> None:
+def decision_buttons(ctx: Review, view: View, moves: bool, key_prefix: str = "kb", compact: bool = False) -> None:
     """Approve / Reject / Flag / Skip / Undo as buttons: the same path as the keys (review_keys.press), for the
-    item under the cursor at the version shown (a stale click becomes a conflict)."""
+    item under the cursor at the version shown (a stale click becomes a conflict). `compact`: icon and key only."""
     cols = st.columns(5)
     for col, (key, name) in zip(cols, (("a", "approve"), ("r", "reject"), ("f", "flag"), ("s", "skip"),
                                        ("u", "undo"))):
-        col.button(f"{name.capitalize()} ({key})", key=f"{key_prefix}_{name}", disabled=not ctx.reviewer,
-                   width="stretch", on_click=_press, args=(ctx, view, key, moves))
+        label = f"{ICONS.get(name, '↩')} {key}" if compact else f"{name.capitalize()} ({key})"
+        col.button(label, key=f"{key_prefix}_{name}", disabled=not ctx.reviewer, width="stretch",
+                   help=f"{name} (key {key})", on_click=_press, args=(ctx, view, key, moves))
     reasons = ctx.cfg.reject_reasons
     if st.session_state.get(REASON_STATE) not in reasons:
         st.session_state.pop(REASON_STATE, None)
