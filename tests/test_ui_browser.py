@@ -349,3 +349,59 @@ def _request_urls(driver) -> list[str]:
         elif msg.get("method") == "Network.webSocketCreated":
             urls.append(msg["params"]["url"].replace("ws://", "http://", 1))
     return urls
+
+
+def test_clip_plays_exactly_its_span_and_loops(tmp_path, browser):
+    """An H.264 clip whose span is frames 30–54 of a 100-frame video at 25 fps (1.2–2.2 s): the player starts on
+    frame 30, never presents a frame outside the span (one frame of slack for a loaded machine), and loops."""
+    import av
+    import numpy as np
+    import pyarrow.parquet as pq
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from framesift.schemas import rows_to_table, table_to_rows
+    media = tmp_path / "media"
+    run = make_run(tmp_path / "run", n_images=2, media_dir=str(media))
+    video = str(media / "pan.mp4")
+    with av.open(video, "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        for i in range(100):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((96, 160, 3), i * 2, np.uint8), "rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    shard = os.path.join(run, "manifest", "part-00000-of-00001.parquet")
+    rows = table_to_rows(pq.read_table(shard))
+    clip = next(r for r in rows if r.item_id == "clip000")
+    clip.source_uri, clip.codec, clip.fps = video, "h264", 25.0
+    clip.start_frame, clip.end_frame, clip.start_s, clip.end_s = 30, 55, 1.2, 2.2
+    pq.write_table(rows_to_table(rows), shard)
+    port = _free_port()
+    log = open(tmp_path / "review.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "framesift.cli", "review", "--run", run, "--port", str(port),
+                             "--media-root", str(media)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    probe = ("const f = document.querySelector(\"iframe[src*='framesift_clip_player']\"); "
+             "return f && f.contentWindow.__clip ? f.contentWindow.__clip : null")
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        browser.get(f"http://127.0.0.1:{port}/item?item=clip000&reviewer=player")
+        # played through the span and back at least once
+        clip_state = WebDriverWait(browser, 60, poll_frequency=0.2).until(
+            lambda d: (c := d.execute_script(probe)) and (c["fallback"] or (c["loops"] >= 2 and len(c["times"]) > 10))
+            and c)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+    assert not clip_state["fallback"], clip_state["error"]
+    times = clip_state["times"]
+    assert abs(times[0] - 1.2) < 1e-3, times[:5]                       # the first frame shown is frame 30
+    assert min(times) >= 1.2 - 1e-3 and max(times) <= 2.16 + 0.04 + 1e-3, (min(times), max(times))
+    assert any(b < a for a, b in zip(times, times[1:]))                 # it looped back to the start
