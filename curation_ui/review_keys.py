@@ -20,8 +20,9 @@ REASON_STATE = "reject_reason"          # session key of the reason `r` uses (th
 
 def help_line(reasons: list[str]) -> str:
     numbered = " · ".join(f"{i} {r}" for i, r in zip(DIGITS, reasons))
-    return (f"a approve · r reject ({'reason below' if reasons else 'no reasons configured'}) · {numbered} reject "
-            "with that reason · f flag · s skip · u undo · j/→ next · k/← previous · o/Enter open · Esc back")
+    last = "the last reason chosen" if reasons else "no reasons configured"
+    return (f"a approve · r reject ({last}) · {numbered} reject with that reason · f flag · s skip · u undo · "
+            "j/→ next · k/← previous · o/Enter open · Esc back")
 
 
 def resolve(key: str, reasons: list[str], selected: Optional[str]) -> tuple[Optional[str], Optional[str], str]:

@@ -147,7 +147,7 @@ def test_keyboard_approve_survives_a_server_restart(tmp_path, browser):
         browser.get(f"http://127.0.0.1:{server.port}/item?item=img000")
         status = _wait_text(browser, lambda t: t.startswith("astronaut_0.jpg — pipeline:"))
         assert "approve by browser-test" in status
-        browser.get(f"http://127.0.0.1:{server.port}/")
+        browser.get(f"http://127.0.0.1:{server.port}/queue")                # the Queue by its own URL
         _wait_text(browser, lambda t: t.startswith("Current (1 of 8") and "coffee_1.jpg" in t)
     finally:
         server.stop()
@@ -285,8 +285,8 @@ def test_fifty_items_reviewed_with_the_keyboard_only(tmp_path, browser):
                 opened = True
                 press("o", lambda t: t.startswith(f"{model.current[1]} — pipeline:"))
                 assert browser.find_element(By.CSS_SELECTOR, ".st-key-reviewer input").get_attribute("value") == "kbd"
-                WebDriverWait(browser, 30, poll_frequency=0.1).until(
-                    lambda d: d.execute_script("return !!(window.__framesiftRouter && window.__framesiftRouter.target)"))
+                WebDriverWait(browser, 30, poll_frequency=0.1).until(lambda d: d.execute_script(
+                    "return !!(window.__framesiftRouter && window.__framesiftRouter.target)"))
                 press("4", lambda t: "review: ⛔ reject: duplicate by kbd" in t)
                 model.decide("reject", "duplicate")
                 press(Keys.ESCAPE, model.expect())

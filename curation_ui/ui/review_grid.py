@@ -110,6 +110,7 @@ def review_grid(ctx: Review, view: View, cards: list[dict], status: str, key: st
     _component(mode=mode, cards=cards, cursor=st.session_state.get("cursor", 0) if mode == "grid" else 0,
                status=status, message={"kind": message[0], "text": message[1]} if message else None,
                keys=review_keys.KEYS, help="Keys: " + review_keys.help_line(ctx.cfg.reject_reasons),
-               ack=st.session_state.get(f"{key}_ack"), key=key, default=None, on_change=functools.partial(_on_event, key))
+               ack=st.session_state.get(f"{key}_ack"), key=key, default=None,
+               on_change=functools.partial(_on_event, key))
     if message:         # also as plain text: readable without the component (and by tests)
         st.text(("✔ " if message[0] == "success" else "⚠ ") + message[1])
