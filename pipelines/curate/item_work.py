@@ -21,7 +21,7 @@ from pipelines.curate.decide import decide, item_id, score_sample
 from pipelines.filters import Filter, Sample, build_filters
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
-from pipelines.media.perceptual_hash import centre_crop_phashes, phash_hex
+from pipelines.media.perceptual_hash import phashes
 from pipelines.media.previews import animated_webp, browser_mp4, thumbnail_jpeg
 from pipelines.media.shots import clip_spans, content_changes, find_cuts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
@@ -45,8 +45,8 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
     p = decoded.probe
     iid = item_id(uri)
     sample = Sample("image", p["width"], p["height"], [decoded.rgb], detail=decoded.detail)
-    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash_hex(decoded.rgb),
-                      phash_crops=centre_crop_phashes(decoded.rgb),
+    phash, phash_crops = phashes(decoded.rgb)
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash, phash_crops=phash_crops,
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
     return row, decoded.rgb
@@ -101,10 +101,10 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
     fps = probe["fps"]
     sample = Sample("clip", probe["width"], probe["height"], frames, fps=fps, duration_s=(end - start) / fps)
     iid = item_id(uri, (start, end))
+    phash, phash_crops = phashes(sample.keyframe)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
-                      **{k: probe[k] for k in _PROBE_KEYS}, phash=phash_hex(sample.keyframe),
-                      phash_crops=centre_crop_phashes(sample.keyframe),
+                      **{k: probe[k] for k in _PROBE_KEYS}, phash=phash, phash_crops=phash_crops,
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     pv = cfg.previews
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))

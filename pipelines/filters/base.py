@@ -7,8 +7,8 @@ changed and re-applied to an existing manifest without decoding a single frame. 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import ClassVar, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Optional
 
 import numpy as np
 
@@ -28,10 +28,25 @@ class Sample:
     # images: an unscaled centre crop of the decoded picture, for frequency analysis (spectral), which the
     # analysis-size frame cannot support: downscaling hides upscaling
     detail: Optional[np.ndarray] = None
+    # what several filters derive from the same pixels (luma, the spectrum) is computed once per sample
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def keyframe_index(self) -> int:
+        return len(self.frames) // 2
 
     @property
     def keyframe(self) -> np.ndarray:
-        return self.frames[len(self.frames) // 2]
+        return self.frames[self.keyframe_index]
+
+    def luma(self, index: int) -> np.ndarray:
+        """Rec. 601 luma of frame `index`, computed once however many filters ask."""
+        return self.derived(("luma", index), lambda: luma(self.frames[index]))
+
+    def derived(self, key, compute: Callable[[], Any]):
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
 
 class Filter:
@@ -65,6 +80,8 @@ class Filter:
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
-    """Rec. 601 luma in [0, 1], float32."""
+    """Rec. 601 luma in [0, 1], float32; a 2-d array is taken as luma already."""
+    if rgb.ndim == 2 and rgb.dtype == np.float32:
+        return rgb
     rgb = rgb.astype(np.float32)
     return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114) / 255.0

@@ -4,7 +4,7 @@ from typing import Optional
 
 import numpy as np
 
-from pipelines.filters.base import Check, Filter, Sample, luma
+from pipelines.filters.base import Check, Filter, Sample
 from pipelines.filters.registry import register_filter
 
 
@@ -27,7 +27,7 @@ class ExposureFilter(Filter):
               Check("bright_fraction", "max", "max_bright_fraction", "blown_highlights"))
 
     def score(self, sample: Sample) -> dict[str, float]:
-        y = np.stack([luma(f) for f in sample.frames[::max(1, len(sample.frames) // 5)]])
+        y = np.stack([sample.luma(i) for i in range(0, len(sample.frames), max(1, len(sample.frames) // 5))])
         return {"luma_mean": float(y.mean()),
                 "dark_fraction": float((y < self.params.dark_level).mean()),
                 "bright_fraction": float((y > self.params.bright_level).mean())}

@@ -4,7 +4,7 @@ from typing import Optional
 
 import numpy as np
 
-from pipelines.filters.base import Check, Filter, Sample, luma
+from pipelines.filters.base import Check, Filter, Sample
 from pipelines.filters.registry import register_filter
 
 
@@ -28,5 +28,5 @@ class InformationFilter(Filter):
               Check("luma_std", "min", "min_std", "flat"))
 
     def score(self, sample: Sample) -> dict[str, float]:
-        y = luma(sample.keyframe)
+        y = sample.luma(sample.keyframe_index)
         return {"entropy": gray_entropy(y), "luma_std": float(y.std())}

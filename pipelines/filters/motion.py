@@ -15,6 +15,7 @@ from pipelines.filters.registry import register_filter
 
 
 def frame_changes(frames: list, width: int = 64) -> np.ndarray:
+    """`frames`: RGB frames or their lumas (base.luma)."""
     small = []
     for f in frames:
         y = luma(f)
@@ -40,7 +41,7 @@ class MotionFilter(Filter):
               Check("motion_jitter", "max", "max_jitter", "jittery"))
 
     def score(self, sample: Sample) -> dict[str, float]:
-        changes = frame_changes(sample.frames)
+        changes = frame_changes([sample.luma(i) for i in range(len(sample.frames))])
         if len(changes) == 0:
             return {"motion_mean": 0.0, "motion_jitter": 0.0}
         mean = float(changes.mean())

@@ -24,6 +24,7 @@ def _area_resize(gray: np.ndarray, scale: float) -> np.ndarray:
 
 
 def laplacian_sharpness(rgb: np.ndarray, analysis_side: int = 256, octaves: int = 1) -> float:
+    """`rgb`: an RGB frame, or its luma (base.luma) already."""
     gray = luma(rgb)
     scale = analysis_side / max(gray.shape)
     if scale < 1:
@@ -48,5 +49,7 @@ class SharpnessFilter(Filter):
 
     def score(self, sample: Sample) -> dict[str, float]:
         # for clips, the median over a few frames: one motion-blurred frame should not sink a clip
-        frames = sample.frames if sample.media_type == "image" else sample.frames[::max(1, len(sample.frames) // 5)]
-        return {"sharpness": float(np.median([laplacian_sharpness(f, self.params.analysis_side, self.params.octaves) for f in frames]))}
+        n = len(sample.frames)
+        indices = range(n) if sample.media_type == "image" else range(0, n, max(1, n // 5))
+        return {"sharpness": float(np.median([laplacian_sharpness(sample.luma(i), self.params.analysis_side,
+                                                                  self.params.octaves) for i in indices]))}

@@ -15,10 +15,12 @@ from pipelines.media.spectrum import Spectrum, frames_spectrum, image_spectrum
 
 
 def sample_spectrum(sample: Sample) -> Spectrum:
-    """The spectrum the filter judges and the curate job stores: one definition for both."""
-    if sample.media_type == "image":
-        return image_spectrum(sample.detail if sample.detail is not None else sample.frames[0])
-    return frames_spectrum(sample.frames)
+    """The spectrum the filter judges and the curate job stores: one definition for both, computed once."""
+    def compute():
+        if sample.media_type == "image":
+            return image_spectrum(sample.detail if sample.detail is not None else sample.frames[0])
+        return frames_spectrum(sample.frames)
+    return sample.derived("spectrum", compute)
 
 
 @register_filter

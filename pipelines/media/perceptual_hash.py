@@ -27,3 +27,10 @@ def centre_crop(rgb: np.ndarray, fraction: float) -> np.ndarray:
 
 def centre_crop_phashes(rgb: np.ndarray, fractions=CROP_FRACTIONS) -> list[str]:
     return [phash_hex(centre_crop(rgb, f)) for f in fractions]
+
+
+def phashes(rgb: np.ndarray, fractions=CROP_FRACTIONS) -> tuple[str, list[str]]:
+    """(full-frame pHash, centre-crop pHashes), the same values as phash_hex and centre_crop_phashes: imagehash
+    converts to grey pixel by pixel, so converting once and cropping the grey picture changes nothing."""
+    grey = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).convert("L"))
+    return phash_hex(grey), centre_crop_phashes(grey, fractions)

@@ -11,7 +11,8 @@ def _fit(rgb: np.ndarray, side: int) -> Image.Image:
     im = Image.fromarray(rgb)
     if max(im.size) > side:
         scale = side / max(im.size)
-        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.BILINEAR)
+        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.BILINEAR,
+                       reducing_gap=1.0)
     return im
 
 
