@@ -19,8 +19,11 @@ EXTRAS = {
     # rapidocr-onnxruntime's dependencies minus opencv-python (the headless build stands in for it); rapidocr itself
     # is installed separately with --no-deps, since its opencv-python requirement clashes with the headless build
     "ocr": ["onnxruntime>=1.17", "pyclipper>=1.2", "shapely>=2.0", "six>=1.15", "tqdm"],
+    # benchmark-only: the peer tool benchmarks/curate_throughput.py compares framesift against
+    "bench": ["cleanvision==0.3.7"],
 }
-EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("pipelines", "dev") for req in reqs})
+EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("pipelines", "dev", "bench")
+                        for req in reqs})
 
 setup(
     name="framesift",

@@ -1,131 +1,233 @@
-"""Curate throughput: the Beam job on DirectRunner vs a bare multiprocessing loop doing the same per-item work
-(pipelines/curate/item_work.py) on the same inputs. Prints items/s of each and their ratio (target >= 0.7 on a
-2-core machine), plus the fixed cost of starting an empty Beam job, which is where the gap goes.
+"""Curate throughput against what users would otherwise run, on the same 1 MP JPEGs, in one run:
 
-    python benchmarks/curate_throughput.py [--input DIR] [--workers N] [--beam-arg=--direct_running_mode=...]
+  framesift   `framesift curate` (scoring off: the CLIP stage has its own benchmark, embedding_throughput.py;
+              everything else on: every filter, pHash, previews, dedupe, manifest, report)
+  CleanVision cleanvision 0.3.7 `Imagelab.find_issues()` with its default checks (pip install -e '.[bench]')
+  minimal     a pool of `--workers` processes doing only the minimal work: Pillow decode with draft to <= 512 px,
+              a 256-px JPEG thumbnail written to disk, pHash (imagehash), Laplacian variance (OpenCV)
+
+Each runs in a fresh process (start-up included, as a user sees it); CPU-seconds are the children's user+sys time.
+Two corpus sizes give each tool's fixed cost and per-image cost (time = fixed + n * per_image). Then video: clip
+analysis (split + analyze every clip) in frames/s against PyAV decoding the same frames, and what decoding videos in
+isolated helper processes cost. The machine may be shared: the ratios come from one run, wall and CPU both.
+
+    python benchmarks/curate_throughput.py [--sizes 200,2000] [--workers 2] [--skip cleanvision]
 """
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import multiprocessing as mp
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 
-_STATE = {}
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GOALS = {"CleanVision": 2.0, "minimal": 0.5}       # framesift images/s over theirs, at the largest size
 
 
-def _init_worker(cfg, run_dir):
+# ---- the minimal loop (runs inside the "minimal" contender's pool) ----
+
+def _minimal_item(job: tuple[str, str]) -> tuple[str, float]:
+    import cv2
+    import imagehash
+    import numpy as np
+    from PIL import Image
+    path, out_dir = job
+    with Image.open(path) as im:
+        scale = 512 / max(im.size)
+        im.draft("RGB", (max(1, int(im.width * scale)), max(1, int(im.height * scale))))
+        im = im.convert("RGB")
+    im.thumbnail((512, 512), Image.Resampling.BILINEAR)
+    thumb = im.copy()
+    thumb.thumbnail((256, 256), Image.Resampling.BILINEAR)
+    thumb.save(os.path.join(out_dir, os.path.basename(path)), "JPEG", quality=85)
+    grey = cv2.cvtColor(np.asarray(im), cv2.COLOR_RGB2GRAY)
+    return str(imagehash.phash(im)), float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def minimal_loop(input_dir: str, scratch: str, workers: int) -> int:
+    paths = sorted(os.path.join(input_dir, f) for f in os.listdir(input_dir))
+    os.makedirs(scratch, exist_ok=True)
+    with mp.get_context("spawn").Pool(workers) as pool:
+        return len(pool.map(_minimal_item, [(p, scratch) for p in paths], chunksize=8))
+
+
+def cleanvision(input_dir: str, workers: int) -> int:
+    import contextlib
+    from cleanvision import Imagelab
+    with contextlib.redirect_stdout(io.StringIO()):
+        lab = Imagelab(data_path=input_dir, verbose=False)
+        lab.find_issues(n_jobs=workers, verbose=False)
+    return len(lab.issues)
+
+
+# ---- measuring a contender in a fresh process ----
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], env: dict) -> tuple[float, float, str]:
+    cpu0, wall0 = _children_cpu(), time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall, cpu = time.perf_counter() - wall0, _children_cpu() - cpu0
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return wall, cpu, done.stdout
+
+
+def run_contender(name: str, input_dir: str, scratch: str, workers: int, env: dict) -> tuple[int, float, float]:
+    if name == "framesift":
+        run_dir = os.path.join(scratch, "run")
+        wall, cpu, _ = timed([sys.executable, "-m", "framesift.cli", "curate", "--input", input_dir,
+                              "--output", run_dir, "--set", "scoring.enabled=false"], env)
+        with open(os.path.join(run_dir, "report.json")) as f:
+            items = json.load(f)["items"]["total"]
+    else:
+        wall, cpu, out = timed([sys.executable, os.path.abspath(__file__), "--contender", name, "--input", input_dir,
+                                "--scratch", scratch, "--workers", str(workers)], env)
+        items = int(out.strip().splitlines()[-1])
+    return items, wall, cpu
+
+
+def split_fixed(small: tuple[int, float], large: tuple[int, float]) -> tuple[float, float]:
+    """Two (n, seconds) points -> (fixed seconds, seconds per image)."""
+    (n1, t1), (n2, t2) = small, large
+    per = (t2 - t1) / (n2 - n1)
+    return t1 - per * n1, per
+
+
+# ---- video: clip analysis against PyAV decoding the same frames ----
+
+def video_section(scratch: str, env: dict) -> None:
+    import av
+    from framesift.config import load_config
+    from framesift.demo_data.sources import video_path
+    from pipelines.curate import item_work
     from pipelines.filters import build_filters
-    _STATE.update(cfg=cfg, run_dir=run_dir, filters=build_filters(cfg.filters))
+    from pipelines.media.video_decode import scaled_size
 
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    filters = build_filters(cfg.filters)
+    videos = [video_path("bikes"), video_path("bigbuckbunny")]
+    print("\nvideo: clip analysis (split at cuts + every clip's filters, hashes, previews) vs PyAV decoding the "
+          "same frames")
+    print(f"  {'video':<18} {'frames':>6} {'PyAV decode':>13} {'PyAV decode+scale':>18} {'framesift':>11}"
+          f" {'ratio':>7} {'ratio to decode+scale':>22}")
+    for path in videos:
+        def decode(side=None):
+            with av.open(path) as c:
+                stream = c.streams.video[0]
+                stream.thread_type = "AUTO"
+                n = 0
+                for frame in c.decode(stream):
+                    if side:
+                        w, h = scaled_size(frame.width, frame.height, side)
+                        frame.to_ndarray(format="rgb24", width=w, height=h)
+                    n += 1
+                return n
 
-def _analyze(kind_and_arg):
-    """One image (uri) or one clip (task) -> 1 item, or 0 when it fails (the Beam job dead-letters those)."""
-    from pipelines.curate import item_work
-    kind, arg = kind_and_arg
-    analyze = item_work.analyze_image if kind == "image" else item_work.analyze_clip
-    try:
-        row, _ = analyze(arg, _STATE["cfg"], _STATE["filters"], _STATE["run_dir"])
-        item_work.finish_row(row, _STATE["filters"], None, "bench")
-        return 1
-    except Exception:
-        return 0
+        def analyze():
+            tasks = item_work.split_video(path, cfg)
+            for t in tasks:
+                item_work.analyze_clip(t, cfg, filters, os.path.join(scratch, "video_run"))
+            return tasks[0]["probe"]["frame_count"]
 
+        rates = {}
+        for label, fn in (("decode", decode), ("scaled", lambda: decode(cfg.analysis.video_max_side)),
+                          ("framesift", analyze)):
+            fn()        # warm: imports, file cache
+            c0, w0 = time.process_time(), time.perf_counter()
+            frames = fn()
+            rates[label] = (frames / (time.perf_counter() - w0), frames / (time.process_time() - c0))
+        f, d, s = rates["framesift"], rates["decode"], rates["scaled"]
+        print(f"  {os.path.basename(path):<18} {frames:>6} {d[0]:>9.0f} f/s {s[0]:>14.0f} f/s {f[0]:>7.0f} f/s"
+              f" {f[0] / d[0]:>7.2f} {f[0] / s[0]:>22.2f}   (per CPU-second: {f[1] / d[1]:.2f}, {f[1] / s[1]:.2f})")
 
-def _split(uri):
-    from pipelines.curate import item_work
-    try:
-        return item_work.split_video(uri, _STATE["cfg"])
-    except Exception:
-        return []
-
-
-def run_baseline(cfg, uris, run_dir, workers) -> tuple[int, float]:
-    images = [u for u in uris if os.path.splitext(u)[1].lower().lstrip(".") in cfg.ingest.image_extensions]
-    videos = [u for u in uris if os.path.splitext(u)[1].lower().lstrip(".") in cfg.ingest.video_extensions]
-    start = time.perf_counter()
-    with mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(cfg, run_dir)) as pool:
-        tasks = [t for ts in pool.map(_split, videos, chunksize=1) for t in ts]
-        items = (sum(pool.map(_analyze, [("image", u) for u in images], chunksize=4))
-                 + sum(pool.map(_analyze, [("clip", t) for t in tasks], chunksize=1)))
-    return items, time.perf_counter() - start
-
-
-def run_beam(cfg, input_dir, run_dir, beam_args) -> tuple[int, float]:
-    from pipelines.curate.job import run_curate
-    start = time.perf_counter()
-    report = run_curate(cfg, [input_dir], run_dir, beam_args=beam_args)
-    return report["items"]["total"], time.perf_counter() - start, report["timing_s"]
-
-
-def empty_beam_job(beam_args) -> float:
-    import apache_beam as beam
-    from pipelines.curate.job import pipeline_options
-    start = time.perf_counter()
-    with beam.Pipeline(options=pipeline_options(beam_args)) as p:
-        p | beam.Create(range(10)) | beam.Reshuffle() | beam.Map(lambda x: x)
-    return time.perf_counter() - start
+    # what the crash isolation of decoding (analysis.isolate_video_decoding / isolate_image_decoding, both on by
+    # default: pipelines/media/helper_process.py) costs, through the whole job, on videos and 1 MP images together
+    from benchmarks.megapixel_corpus import build_corpus
+    media = os.path.join(scratch, "isolation_media")
+    build_corpus(os.path.join(media, "images"), 100, seed=1)
+    for i, path in enumerate(videos * 2):
+        shutil.copy(path, os.path.join(media, f"{i}_{os.path.basename(path)}"))
+    costs = {}
+    for isolate in (False, True):
+        run_dir = os.path.join(scratch, f"isolation_run_{isolate}")
+        flag = str(isolate).lower()
+        costs[isolate] = timed([sys.executable, "-m", "framesift.cli", "curate", "--input", media, "--output", run_dir,
+                                "--set", "scoring.enabled=false", "--set", f"analysis.isolate_video_decoding={flag}",
+                                "--set", f"analysis.isolate_image_decoding={flag}"], env)[:2]
+    (w0, c0), (w1, c1) = costs[False], costs[True]
+    print(f"  decoding isolated in a helper process (the default) on {len(videos) * 2} videos + 100 images: "
+          f"{w1:.1f} s wall / {c1:.1f} CPU-s vs {w0:.1f} s / {c0:.1f} CPU-s in-process "
+          f"(+{100 * (w1 / w0 - 1):.0f}% wall, +{100 * (c1 / c0 - 1):.0f}% CPU)")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", help="media directory (default: build the demo corpus in a temp dir)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--copies", type=int, default=3,
-                        help="copies of the input tree side by side (default 3), so the run measures throughput "
-                             "rather than start-up")
-    parser.add_argument("--beam-arg", action="append", default=[], help="extra Beam option, e.g. --beam-arg=--direct_num_workers=2")
+    parser.add_argument("--sizes", default="200,2000", help="two corpus sizes (images), smaller first")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="processes for CleanVision and the "
+                        "minimal loop (framesift uses its default: every core)")
+    parser.add_argument("--skip", action="append", default=[], choices=["cleanvision", "video"])
+    parser.add_argument("--contender", help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.contender:          # inside a contender's own process
+        count = (minimal_loop(args.input, args.scratch, args.workers) if args.contender == "minimal"
+                 else cleanvision(args.input, args.workers))
+        print(count)
+        return
 
-    from framesift.config import load_config
-    from pipelines.curate.job import count_inputs, resolve_patterns
-    from apache_beam.io.filesystems import FileSystems
-
+    sys.path.insert(0, ROOT)
+    from benchmarks.megapixel_corpus import build_corpus
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    contenders = ["framesift", "minimal"] + ([] if "cleanvision" in args.skip else ["CleanVision"])
     work = tempfile.mkdtemp(prefix="fs-bench-")
     try:
-        input_dir = args.input
-        if input_dir is None:
-            from framesift.demo_data import build_demo_corpus
-            build_demo_corpus(os.path.join(work, "data"))
-            input_dir = os.path.join(work, "data", "media")
-        # like for like: the per-item work of item_work.py on both sides; model scoring (its own benchmark:
-        # embedding_throughput.py) and dedupe (dedupe_scale.py) are switched off
-        if args.copies > 1:
-            replicated = os.path.join(work, "replicated")
-            for i in range(args.copies):
-                shutil.copytree(input_dir, os.path.join(replicated, f"copy{i}"))
-            input_dir = replicated
-        # and decoding runs in-process, as in the baseline (isolation's cost is measured separately below)
-        cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
-                                               "dedupe.near_max_distance=-1", "dedupe.semantic_epsilon=0",
-                                               "analysis.isolate_video_decoding=false",
-                                               "analysis.isolate_image_decoding=false"])
-        patterns = resolve_patterns([input_dir])
-        uris = sorted(m.path for m in FileSystems.match(patterns)[0].metadata_list)
-        print(f"inputs: {count_inputs(patterns, [])} files in {input_dir}; {os.cpu_count()} cores")
-
-        base_items, base_s = run_baseline(cfg, uris, os.path.join(work, "baseline"), args.workers)
-        beam_items, beam_s, timing = run_beam(cfg, input_dir, os.path.join(work, "beam"), args.beam_arg)
-        overhead = empty_beam_job(args.beam_arg)
-        cfg.analysis.isolate_video_decoding = cfg.analysis.isolate_image_decoding = True
-        isolated_items, isolated_s, _ = run_beam(cfg, input_dir, os.path.join(work, "beam_isolated"), args.beam_arg)
-        base_rate, beam_rate = base_items / base_s, beam_items / beam_s
-        print(f"baseline multiprocessing ({args.workers} workers): {base_items} items in {base_s:.2f}s = "
-              f"{base_rate:.1f} items/s")
-        print(f"beam DirectRunner {' '.join(args.beam_arg) or '(default: multi_processing, all cores)'}: "
-              f"{beam_items} items in {beam_s:.2f}s = {beam_rate:.1f} items/s (incl. report)")
-        print(f"ratio beam/baseline: {beam_rate / base_rate:.2f}  (target >= 0.7)")
-        print(f"where the Beam run's time goes: pipeline {timing['pipeline']:.2f}s, report {timing['report']:.2f}s; "
-              f"an empty Beam job on the same runner takes {overhead:.2f}s ({100 * overhead / beam_s:.0f}% of the run)")
-        isolated_rate = isolated_items / isolated_s
-        print(f"beam with decoding isolated in a helper process (the config default): "
-              f"{isolated_rate:.1f} items/s, ratio to baseline {isolated_rate / base_rate:.2f}  (target >= 0.7)")
-        print(f"cost of isolation: isolated/in-process items/s {isolated_rate / beam_rate:.2f} "
-              f"(pipelines/media/helper_process.py)")
-        if beam_items != base_items:
-            print(f"WARNING: item counts differ ({beam_items} vs {base_items})")
+        print(f"{os.cpu_count()} cores; 1 MP JPEGs (1152x864) cut from wheel photos; workers {args.workers}")
+        results = {}
+        for n in sizes:
+            corpus = os.path.join(work, f"corpus{n}")
+            build_corpus(corpus, n)
+            for name in contenders:
+                scratch = os.path.join(work, f"{name}{n}")
+                results[name, n] = run_contender(name, corpus, scratch, args.workers, env)
+                shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(corpus, ignore_errors=True)
+        print(f"\n  {'tool':<12} {'images':>6} {'wall s':>8} {'images/s':>9} {'CPU s':>8} {'CPU ms/image':>13}")
+        for (name, n), (items, wall, cpu) in results.items():
+            print(f"  {name:<12} {n:>6} {wall:>8.1f} {items / wall:>9.1f} {cpu:>8.1f} {1000 * cpu / n:>13.1f}")
+            if items != n:
+                print(f"  WARNING: {name} reported {items} items for {n} images")
+        n = sizes[-1]
+        ours = results["framesift", n]
+        print(f"\nat {n} images, framesift images/s over theirs (wall; per CPU-second in brackets):")
+        for name in contenders[1:]:
+            theirs = results[name, n]
+            ratio = theirs[1] / ours[1]
+            goal = GOALS["minimal" if name == "minimal" else "CleanVision"]
+            print(f"  vs {name:<12} {ratio:5.2f}  ({theirs[2] / ours[2]:.2f})   goal >= {goal}: "
+                  f"{'met' if ratio >= goal else 'NOT met'}")
+        if len(sizes) == 2:
+            print("\nfixed + per-image cost (from the two sizes): wall | CPU")
+            for name in contenders:
+                fw, pw = split_fixed(*[(m, results[name, m][1]) for m in sizes])
+                fc, pc = split_fixed(*[(m, results[name, m][2]) for m in sizes])
+                print(f"  {name:<12} {fw:6.1f} s + {1000 * pw:5.1f} ms/image | {fc:6.1f} CPU-s + "
+                      f"{1000 * pc:5.1f} CPU-ms/image")
+        if "video" not in args.skip:
+            video_section(work, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

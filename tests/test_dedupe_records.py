@@ -10,6 +10,7 @@ from framesift.config.jobs import DedupeConfig
 from framesift.schemas import ManifestRow, Rejection
 from pipelines.dedupe.dedupe_index import read_dedupe_index, write_dedupe_index
 from pipelines.dedupe.dedupe_local import dedupe_records
+from pipelines.dedupe.dedupe_one_worker import DedupeOnOneWorker
 from pipelines.dedupe.dedupe_transform import Dedupe
 from pipelines.dedupe.exact_keys import exact_key, exact_keys
 from pipelines.dedupe.hash_codes import code_to_hex
@@ -103,7 +104,15 @@ def synthetic_records(seed=0):
     return records
 
 
-def test_beam_dedupe_equals_single_machine_dedupe():
+def _one_worker(cfg, **kwargs):
+    return DedupeOnOneWorker(cfg, **kwargs)
+
+
+BEAM_DEDUPES = pytest.mark.parametrize("transform", [Dedupe, _one_worker], ids=["distributed", "one_worker"])
+
+
+@BEAM_DEDUPES
+def test_beam_dedupe_equals_single_machine_dedupe(transform):
     cfg = DedupeConfig(cc_iterations=6, max_bucket=8)
     records = synthetic_records()
     semantic = [("item000", "item005"), ("item005", "still-7")]
@@ -111,11 +120,12 @@ def test_beam_dedupe_equals_single_machine_dedupe():
     assert sum(1 for r in expected if dedupe_rejections(r)) > 20
     with TestPipeline() as p:
         pairs = p | "Semantic" >> beam.Create(semantic)
-        out = p | beam.Create(records) | Dedupe(cfg, semantic_pairs=pairs)
+        out = p | beam.Create(records) | transform(cfg, semantic_pairs=pairs)
         assert_that(out, equal_to(expected))
 
 
-def test_index_round_trip_incremental_and_eval_leakage(tmp_path):
+@BEAM_DEDUPES
+def test_index_round_trip_incremental_and_eval_leakage(tmp_path, transform):
     cfg = DedupeConfig(cc_iterations=6)
     first = dedupe_records([rec("old1", phash="00000000ffffffff", pixels="p-old"),
                             rec("old2", phash="0f0f0f0f0f0f0f0f"),
@@ -146,5 +156,5 @@ def test_index_round_trip_incremental_and_eval_leakage(tmp_path):
     index_rows = read_dedupe_index(str(tmp_path / "run1")) + read_dedupe_index(str(tmp_path / "evalset"))
     with TestPipeline() as p:
         index = p | "Index" >> beam.Create(index_rows)
-        result = p | beam.Create(new) | Dedupe(cfg, index_rows=index)
+        result = p | beam.Create(new) | transform(cfg, index_rows=index)
         assert_that(result, equal_to(list(out.values())))

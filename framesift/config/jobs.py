@@ -102,6 +102,9 @@ class DedupeConfig:
     # which member a group keeps: "score_or_field:desc|asc", best first; ties go to the smallest item_id
     keep_order: list[str] = field(default_factory=lambda: ["short_side:desc", "sharpness:desc", "aesthetic:desc"])
     cc_iterations: int = 20             # large-star/small-star rounds unrolled in the Beam graph
+    # runs with at most this many inputs dedupe on one worker (dedupe_one_worker.py: same decisions, a few
+    # transforms instead of ~550, so seconds less start-up); larger runs use the distributed graph
+    one_worker_max_items: int = 100_000
     max_bucket: int = 2000              # hash bucket size above which the pair search splits a bucket into blocks
     against: list[str] = field(default_factory=list)  # earlier run dirs or eval indexes (--dedupe-against)
 

@@ -122,15 +122,31 @@ def _check_sidecars(paths: list[str]) -> None:
             raise InputError(f"sidecar {path}: {e}") from None
 
 
-def pipeline_options(beam_args: list[str]) -> PipelineOptions:
+# Below this much work (images, plus VIDEO_WORK per video) the default DirectRunner runs in this process: starting a
+# worker process per core costs ~2 CPU-seconds each (Beam, PyAV, OpenCV imports; gRPC set-up), more than 2 cores
+# save on ~200 images at ~20 ms each.
+SMALL_RUN_WORK = 200
+VIDEO_WORK = 25
+
+
+def run_work(uris, cfg: CurateConfig) -> int:
+    videos = {e.lower().lstrip(".") for e in cfg.ingest.video_extensions}
+    return sum(VIDEO_WORK if os.path.splitext(u)[1].lower().lstrip(".") in videos else 1 for u in uris)
+
+
+def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> PipelineOptions:
+    """`work`: the run's size (run_work), when known; a small run then stays in this process."""
     options = PipelineOptions(beam_args, save_main_session=False)
     given = " ".join(beam_args)
     if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:
-        # default: DirectRunner on every core; per-item work is heavy enough to pay for worker start-up
+        # default: DirectRunner on every core when the per-item work pays for the workers' start-up
         direct = options.view_as(DirectOptions)
-        direct.direct_running_mode = "multi_processing"
-        if "--direct_num_workers" not in given:
-            direct.direct_num_workers = 0
+        if work is not None and work <= SMALL_RUN_WORK:
+            direct.direct_running_mode = "in_memory"
+        else:
+            direct.direct_running_mode = "multi_processing"
+            if "--direct_num_workers" not in given:
+                direct.direct_num_workers = 0
     if "--default_sdk_harness_log_level" not in given:
         # worker processes log every gRPC channel at INFO; keep the console for what matters
         options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
@@ -162,8 +178,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
             check_weights(cfg.scoring)                # missing weights stop the job before any worker starts
         except WeightsError as e:
             raise InputError(str(e)) from None
-    options = pipeline.options if pipeline is not None else pipeline_options(list(beam_args))
-    if not _is_local_runner(options):
+    if not _is_local_runner(pipeline.options if pipeline is not None else PipelineOptions(list(beam_args))):
         _check_remote_paths({"--input": patterns, "--input-list": literal, "--output": [output],
                              "--sidecar": list(cfg.ingest.sidecars)})
     _check_sidecars(list(cfg.ingest.sidecars))
@@ -171,15 +186,17 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     # those of earlier runs there
     uris = matched_uris(patterns, literal)     # listed once: on a bucket this is the expensive part
     exclude = tuple(sorted({run_dir.rstrip("/") + "/", *framesift_run_dirs(uris)}))
-    expected = len([u for u in uris if not u.startswith(exclude)])
+    inputs = [u for u in uris if not u.startswith(exclude)]
+    expected = len(inputs)
     rd.prepare_run_dir(run_dir, overwrite)
     chash = config_hash(cfg)
     rd.write_atomic(rd.join(run_dir, rd.CONFIG_FILE), config_to_yaml(cfg).encode())
     thresholds = active_thresholds(filters)
     rd.write_atomic(rd.join(run_dir, rd.THRESHOLDS_FILE), thresholds_to_json(thresholds).encode(), "application/json")
 
-    p = pipeline or beam.Pipeline(options=options)
-    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude)
+    p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args), run_work(inputs, cfg)))
+    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude,
+                          n_inputs=expected)
     started = time.perf_counter()
     quiet = console and "://" not in run_dir and _is_local_runner(p.options)
     try:

@@ -8,6 +8,7 @@ Failures at any step become dead-letter records (framesift.schemas.DeadLetter); 
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -162,9 +163,9 @@ class DedupeStage(beam.PTransform):
     """Exact, near (pHash) and semantic (embedding) duplicate groups; each group keeps one member. Also writes
     this run's dedupe index, so later runs can dedupe against it (--dedupe-against)."""
 
-    def __init__(self, cfg: CurateConfig, run_dir: str, embeddings=None):
+    def __init__(self, cfg: CurateConfig, run_dir: str, embeddings=None, n_inputs: Optional[int] = None):
         super().__init__()
-        self.cfg, self.run_dir, self.embeddings = cfg, run_dir, embeddings
+        self.cfg, self.run_dir, self.embeddings, self.n_inputs = cfg, run_dir, embeddings, n_inputs
 
     def expand(self, rows):
         from pipelines.dedupe.dedupe_index import ReadDedupeIndex, WriteDedupeIndex
@@ -177,7 +178,11 @@ class DedupeStage(beam.PTransform):
             semantic = (embeddings | "Vectors" >> beam.Map(from_embedding_record)
                         | "TrainedOnly" >> beam.Filter(lambda e: e is not None)
                         | "SemanticPairs" >> SemanticPairs(d.semantic_epsilon, d.semantic_clusters))
-        rows = rows | "Dedupe" >> Dedupe(d, semantic_pairs=semantic, index_rows=index)
+        if self.n_inputs is not None and self.n_inputs <= d.one_worker_max_items:
+            from pipelines.dedupe.dedupe_one_worker import DedupeOnOneWorker
+            rows = rows | "DedupeOnOneWorker" >> DedupeOnOneWorker(d, semantic_pairs=semantic, index_rows=index)
+        else:
+            rows = rows | "Dedupe" >> Dedupe(d, semantic_pairs=semantic, index_rows=index)
         rows | "WriteIndex" >> WriteDedupeIndex(self.run_dir)
         return rows
 
@@ -203,7 +208,8 @@ class WriteOutputs(beam.PTransform):
 
 def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, config_hash: str,
                           patterns: list[str], literal_uris: list[str], sidecars: list[str],
-                          exclude_prefixes: tuple[str, ...] = ()) -> None:
+                          exclude_prefixes: tuple[str, ...] = (), n_inputs: Optional[int] = None) -> None:
+    """`n_inputs`: how many inputs the launcher listed (None: unknown); small runs dedupe on one worker."""
     uris = p | "Ingest" >> Ingest(patterns, literal_uris, exclude_prefixes)
     images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
     sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
@@ -219,7 +225,7 @@ def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, con
         dead.append(score_dead)
     d = cfg.dedupe
     if d.exact or d.near_max_distance >= 0 or d.semantic_epsilon > 0:
-        rows = rows | "DedupeStage" >> DedupeStage(cfg, run_dir, embeddings)
+        rows = rows | "DedupeStage" >> DedupeStage(cfg, run_dir, embeddings, n_inputs)
     rows = rows | "CountDecisions" >> beam.Map(count_decision)
     dead = dead | "AllDead" >> beam.Flatten()
     (rows, dead) | "Write" >> WriteOutputs(run_dir, cfg.output.manifest_shards, embeddings)

@@ -8,5 +8,6 @@
   representative.py      which member a group keeps, and the manifest fields it writes
   graph_nodes.py         the item / content-node graph both paths build
   dedupe_transform.py    `Dedupe`, the composite Beam transform; dedupe_local.py: the same on one machine
+  dedupe_one_worker.py   `DedupeOnOneWorker`: dedupe_local inside the job, for runs that fit one worker
   dedupe_index.py        the persisted index (RUN_DIR/dedupe_index/); incremental.py: dedupe against it
 """
