@@ -197,19 +197,19 @@ def main():
     try:
         print(f"{os.cpu_count()} cores; 1 MP JPEGs (1152x864) cut from wheel photos; workers {args.workers}")
         results = {}
+        print(f"\n  {'tool':<12} {'images':>6} {'wall s':>8} {'images/s':>9} {'CPU s':>8} {'CPU ms/image':>13}")
         for n in sizes:
             corpus = os.path.join(work, f"corpus{n}")
             build_corpus(corpus, n)
             for name in contenders:
                 scratch = os.path.join(work, f"{name}{n}")
-                results[name, n] = run_contender(name, corpus, scratch, args.workers, env)
+                items, wall, cpu = results[name, n] = run_contender(name, corpus, scratch, args.workers, env)
                 shutil.rmtree(scratch, ignore_errors=True)
+                print(f"  {name:<12} {n:>6} {wall:>8.1f} {items / wall:>9.1f} {cpu:>8.1f} {1000 * cpu / n:>13.1f}",
+                      flush=True)
+                if items != n:
+                    print(f"  WARNING: {name} reported {items} items for {n} images")
             shutil.rmtree(corpus, ignore_errors=True)
-        print(f"\n  {'tool':<12} {'images':>6} {'wall s':>8} {'images/s':>9} {'CPU s':>8} {'CPU ms/image':>13}")
-        for (name, n), (items, wall, cpu) in results.items():
-            print(f"  {name:<12} {n:>6} {wall:>8.1f} {items / wall:>9.1f} {cpu:>8.1f} {1000 * cpu / n:>13.1f}")
-            if items != n:
-                print(f"  WARNING: {name} reported {items} items for {n} images")
         n = sizes[-1]
         ours = results["framesift", n]
         print(f"\nat {n} images, framesift images/s over theirs (wall; per CPU-second in brackets):")
