@@ -240,10 +240,12 @@ def test_fifty_items_reviewed_with_the_keyboard_only(tmp_path, browser):
             and _grid_js(d, "return d.querySelectorAll('[data-testid=framesift-card]').length") == 48)
 
         # a dense grid: count the cards wholly inside the window, and keep the picture
+        # (in the frame's coordinates: the grid scrolls inside the frame, the frame sits in the window)
         above_fold = _grid_js(browser, """
-            const top = f.getBoundingClientRect().top, bottom = Math.min(window.innerHeight, top + w.innerHeight);
+            const top = f.getBoundingClientRect().top, g = d.getElementById('grid').getBoundingClientRect();
+            const lo = Math.max(g.top, -top), hi = Math.min(g.bottom, window.innerHeight - top);
             return [...d.querySelectorAll('[data-testid=framesift-card]')].filter(c => {
-              const r = c.getBoundingClientRect(); return r.top >= 0 && top + r.bottom <= bottom; }).length;""")
+              const r = c.getBoundingClientRect(); return r.top >= lo && r.bottom <= hi; }).length;""")
         shot = str(tmp_path / "queue_1400x1000.png")
         browser.save_screenshot(shot)
         if SCREENSHOT:
@@ -258,8 +260,9 @@ def test_fifty_items_reviewed_with_the_keyboard_only(tmp_path, browser):
         _wait_text(browser, model.expect())
         in_view = """
             const c = d.querySelector('.card.cur'), r = c.getBoundingClientRect(), top = f.getBoundingClientRect().top;
-            return [c.dataset.index, r.top >= 0 && r.bottom <= w.innerHeight && top + r.bottom <= window.innerHeight,
-                    r.top, r.bottom, w.innerHeight, top, window.innerHeight];"""
+            const g = d.getElementById('grid').getBoundingClientRect();
+            return [c.dataset.index, r.top >= Math.max(g.top, -top) && r.bottom <= Math.min(g.bottom,
+                    window.innerHeight - top), r.top, r.bottom, g.top, g.bottom, top, window.innerHeight];"""
         try:
             WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda d: _grid_js(d, in_view)[:2] == ["30", True])
         except Exception:
