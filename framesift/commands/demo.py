@@ -1,6 +1,7 @@
 """`framesift demo [--output DIR]`: build the demo corpus, run every stage that exists on it (curate with model
 scores and dedupe, export of the approved set, encode into latent shards), say where to look and how to review it."""
 import os
+import sys
 import time
 
 
@@ -15,7 +16,7 @@ def add_arguments(parser):
 def run(args, beam_args):
     from framesift.config import load_config
     from framesift.demo_data import build_demo_corpus
-    from pipelines.curate.job import format_summary, run_curate
+    from pipelines.curate.job import JobFailed, format_summary, run_curate
 
     started = time.time()
     data_dir = os.path.join(args.output, "data")
@@ -27,8 +28,12 @@ def run(args, beam_args):
     cfg = load_config("curate")
     cfg.ingest.sidecars = [os.path.join(data_dir, "sidecar.csv")]
     run_dir = os.path.join(args.output, "curate")
-    report = run_curate(cfg, [os.path.join(data_dir, "media")], run_dir, beam_args=beam_args,
-                        overwrite=args.overwrite)
+    try:
+        report = run_curate(cfg, [os.path.join(data_dir, "media")], run_dir, beam_args=beam_args,
+                            overwrite=args.overwrite, console=True)   # progress line; job output to RUN/job.log
+    except JobFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(f"[2/5] curate ({time.time() - started:.0f}s total)")
     print(format_summary(report))
     approved = os.path.join(args.output, "approved.parquet")
