@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.training.data import ArraySource, TrainingSet
+from model.training.data import ArraySource, ArrayTrainingSet
 
 
 def load_digit_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -20,6 +20,6 @@ def pixels_to_digits(x: np.ndarray) -> np.ndarray:
     return np.clip((np.asarray(x, np.float32) + 1.0) * 8.0, 0.0, 16.0)
 
 
-def digits_training_set(images: np.ndarray, labels: np.ndarray) -> TrainingSet:
-    return TrainingSet(ArraySource(images, labels), latent_shape=tuple(images.shape[1:]), num_classes=10,
-                       class_names=[str(i) for i in range(10)])
+def digits_training_set(images: np.ndarray, labels: np.ndarray) -> ArrayTrainingSet:
+    return ArrayTrainingSet(latent_shape=tuple(images.shape[1:]), num_classes=10,
+                            class_names=[str(i) for i in range(10)], source=ArraySource(images, labels))

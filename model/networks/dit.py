@@ -124,7 +124,8 @@ class DiT(nnx.Module):
         if self.num_classes:
             if label is None:
                 raise ValueError("this DiT is class-conditional: pass label")
-            return self.label_embed(jnp.where(drop, self.num_classes, label.astype(jnp.int32)))
+            label = label.astype(jnp.int32)   # -1 (no label) also means the null class
+            return self.label_embed(jnp.where(drop | (label < 0), self.num_classes, label))
         if self.embedding_dim:
             if embedding is None:
                 raise ValueError("this DiT is embedding-conditional: pass embedding")

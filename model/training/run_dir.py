@@ -32,6 +32,7 @@ class ModelSpec:
     latent_mean: list[float]
     latent_std: list[float]
     autoencoder: Optional[str]
+    autoencoder_loader: Optional[str]
     class_names: list[str] = field(default_factory=list)
 
     @classmethod
@@ -45,7 +46,7 @@ class ModelSpec:
         mean, std = data.stats()
         return cls(list(data.latent_shape), condition, data.num_classes if condition == "label" else 0,
                    data.embedding_dim if condition == "embedding" else 0, mean.tolist(), std.tolist(),
-                   data.autoencoder, list(data.class_names))
+                   data.autoencoder, data.autoencoder_loader, list(data.class_names))
 
 
 def build_model(cfg: DiffusionConfig, spec: ModelSpec, seed: int) -> DiT:

@@ -24,7 +24,7 @@ from framesift.config import DiffusionConfig
 from model.interfaces import RectifiedFlow
 from model.samplers import model_apply
 from model.training import mesh as meshlib
-from model.training.data import TrainingSet, batch_iterator
+from model.training.data import TrainingSet
 from model.training.run_dir import ModelSpec, build_model, checkpoint_manager, write_spec
 
 
@@ -56,9 +56,11 @@ def make_train_step(cfg: DiffusionConfig, graphdef, rest, tx, objective: Rectifi
     def step_fn(params, opt_state, ema, batch, step):
         drop_key, loss_key = jax.random.split(jax.random.fold_in(base_key, step))
         x0 = batch["latent"]
-        cond = {k: v for k, v in batch.items() if k != "latent"}
-        drop = jax.random.bernoulli(drop_key, p_drop, (x0.shape[0],)) if conditional and p_drop > 0 else \
-            jnp.zeros((x0.shape[0],), bool)
+        cond = {k: v for k, v in batch.items() if k in ("label", "embedding")}
+        drop = jnp.zeros((x0.shape[0],), bool)
+        if conditional:
+            # examples without a condition train the null condition only
+            drop = ~batch["cond_valid"] | (jax.random.bernoulli(drop_key, p_drop, drop.shape) if p_drop else drop)
 
         def loss_fn(p):
             apply = model_apply(nnx.merge(graphdef, p, rest))
@@ -108,9 +110,9 @@ def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Opt
     shardings = {"step": meshlib.replicated(mesh),
                  **{k: meshlib.tree_shardings(mesh, state[k], cfg.train.fsdp) for k in ("params", "ema", "opt_state")}}
 
-    it = batch_iterator(data, spec.condition, local_batch=cfg.train.batch_size // n_proc, seed=cfg.train.seed,
-                        shard_index=jax.process_index(), shard_count=n_proc, threads=cfg.train.data_threads,
-                        prefetch=cfg.train.prefetch)
+    it = iter(data.dataset(spec.condition, local_batch=cfg.train.batch_size // n_proc, seed=cfg.train.seed,
+                           shard_index=jax.process_index(), shard_count=n_proc, threads=cfg.train.data_threads,
+                           prefetch=cfg.train.prefetch))
     mngr = checkpoint_manager(workdir, cfg.train.keep_checkpoints)
     if mngr.latest_step() is not None:
         abstract = jax.tree.map(lambda x, s: jax.ShapeDtypeStruct(np.shape(x), np.asarray(x).dtype, sharding=s),
