@@ -90,9 +90,10 @@ class _Meter:
 
 
 def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Optional[int] = None,
-          progress: bool = True) -> dict:
+          progress: bool = True, measure_flops: bool = False) -> dict:
     """Train (or resume) in `workdir` up to cfg.train.steps, or only up to `stop_at` (a checkpoint is written
-    there; the schedule is still the full run's). Returns the last logged metrics plus totals."""
+    there; the schedule is still the full run's). Returns the last logged metrics plus totals (and, with
+    measure_flops, XLA's count of the compiled step's floating-point operations, "flops_per_step")."""
     meshlib.maybe_initialize_distributed()
     spec = ModelSpec.for_data(data, cfg.condition)
     if jax.process_index() == 0:
@@ -134,10 +135,14 @@ def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Opt
     bar = tqdm(total=end, initial=start, desc="train", disable=not progress or jax.process_index() != 0,
                dynamic_ncols=True)
     meter, last, batch_sharding = _Meter(), {}, meshlib.batch_sharding(mesh)
+    flops = None
     for step in range(start, end):
         waited = time.perf_counter()
         batch = meshlib.global_batch(next(it), batch_sharding)
         meter.data_wait += time.perf_counter() - waited
+        if measure_flops and flops is None:
+            cost = jitted.lower(params, opt_state, ema, batch, np.int32(step)).compile().cost_analysis()
+            flops = float((cost[0] if isinstance(cost, list) else cost).get("flops", 0.0))
         params, opt_state, ema, m = jitted(params, opt_state, ema, batch, np.int32(step))
         meter.losses.append(m["loss"])
         meter.grad_norms.append(m["grad_norm"])
@@ -158,4 +163,4 @@ def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Opt
     bar.close()
     mngr.wait_until_finished()
     mngr.close()
-    return {**last, "start_step": start, "end_step": end, "devices": mesh.size}
+    return {**last, "start_step": start, "end_step": end, "devices": mesh.size, "flops_per_step": flops}
