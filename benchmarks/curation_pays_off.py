@@ -104,15 +104,15 @@ def build_corpus(root: str, digits_0_16: np.ndarray, labels: np.ndarray, seed: i
 
 def curate(root: str) -> set[str]:
     """framesift's curate job on the corpus; the set of kept file paths."""
-    import pyarrow.parquet as pq
     from framesift.config import load_config
     from pipelines.curate.job import run_curate
+    from pipelines.curate.outputs import read_manifest
     cfg = load_config("curate", overrides=["scoring.enabled=false"])
     run = os.path.join(root, "run")
     report = run_curate(cfg, [os.path.join(root, "media")], run, beam_args=["--direct_running_mode=in_memory"])
     if not report.get("reconciled"):
         raise RuntimeError(f"curate run did not reconcile: {report}")
-    table = pq.read_table(os.path.join(run, "manifest")).to_pandas()
+    table = read_manifest(run).to_pandas()
     return {os.path.abspath(u.replace("file://", "")) for u in table.loc[table["keep"], "source_uri"]}
 
 
@@ -127,7 +127,7 @@ def digits_of(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--per-class", type=int, default=50)
     p.add_argument("--guidance", type=float, default=1.0)
     a = p.parse_args(argv)
@@ -141,9 +141,10 @@ def main(argv=None):
     kept = curate(root)
     curated = [r for r in rows if os.path.abspath(r["file"]) in kept]
     kinds = sorted({r["kind"] for r in rows})
-    print(f"corpus: {len(rows)} files ({', '.join(f'{k} {sum(r["kind"] == k for r in rows)}' for k in kinds)}); "
-          f"curate kept {len(curated)} ({', '.join(f'{k} {sum(r["kind"] == k for r in curated)}' for k in kinds)})"
-          f" in {time.time() - started:.0f}s")
+    def by_kind(subset):
+        return ", ".join(f"{k} {sum(r['kind'] == k for r in subset)}" for k in kinds)
+    print(f"corpus: {len(rows)} files ({by_kind(rows)}); curate kept {len(curated)} ({by_kind(curated)}) in "
+          f"{time.time() - started:.0f}s")
     results = {}
     for name, subset in (("raw", rows), ("curated", curated)):
         x, y = digits_of(subset)

@@ -11,7 +11,7 @@ from sklearn.neural_network import MLPClassifier
 class DigitJudge:
     def __init__(self, images_0_16: np.ndarray, labels: np.ndarray, seed: int = 0):
         """images: (N, 8, 8) on sklearn's 0..16 scale."""
-        self.clf = MLPClassifier(hidden_layer_sizes=(128,), max_iter=600, random_state=seed)
+        self.clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=300, random_state=seed)
         self.clf.fit(self._flat(images_0_16), labels)
 
     @staticmethod

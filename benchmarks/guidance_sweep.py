@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.digit_judge import DigitJudge  # noqa: E402
 
-MODEL = ["arch.patch_size=1", "arch.hidden_size=96", "arch.depth=4", "arch.num_heads=4", "train.batch_size=64",
+MODEL = ["arch.patch_size=2", "arch.hidden_size=64", "arch.depth=3", "arch.num_heads=4", "train.batch_size=64",
          "train.learning_rate=0.002", "train.warmup_steps=100", "train.ema_decay=0.995", "train.log_every=100",
          "cond_dropout=0.15"]
 
@@ -60,7 +60,7 @@ def sample_digits(workdir: str, per_class: int, guidance: float, sampler: str = 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--per-class", type=int, default=50)
     p.add_argument("--out", help="also write a sample grid per w here")
     a = p.parse_args(argv)

@@ -35,6 +35,11 @@ class TrainingSet:
             raise ValueError(f"latent statistics must be ({c},) with std > 0; got {mean.shape}, {std.shape}")
         return mean, std
 
+    def device_latents(self, batch: dict, key):
+        """Inside the jitted step: the batch's latents as the network trains on them (float32, normalised).
+        In-memory sets normalise on the host already; shards do it here, on the accelerator."""
+        return batch["latent"]
+
     def dataset(self, condition: str, *, local_batch: int, seed: int, shard_index: int, shard_count: int,
                 threads: int, prefetch: int) -> grain.IterDataset:
         """Endless batches for this process: {"latent": normalised (B, ...), and for condition "label": "label"

@@ -1,6 +1,7 @@
 """Latent shards (`framesift encode`'s TFDS dataset directory) as a TrainingSet, read by model/data's Grain reader.
 
-The DiT has one latent shape (its position table is fixed), so a run trains on one shape bucket ("TxHxW"): the one
+Latents travel to the device as stored; the train step draws the posterior sample and normalises there
+(model/data's device_latents). The DiT has one latent shape (its position table is fixed), so a run trains on one shape bucket ("TxHxW"): the one
 named, else the most populous. Batches of other buckets are skipped as they come (the reader builds each batch from
 one bucket) and the count of records left out is printed at start. Labels and embeddings come from the records:
 `-1` labels and missing embeddings train the null condition only.
@@ -8,12 +9,12 @@ one bucket) and the count of records left out is printed at start. Labels and em
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import grain
 import numpy as np
 
-from model.data import LatentShardSource, LatentShardsInfo, latent_dataset
+from model.data import LatentShardSource, LatentShardsInfo, device_latents, latent_dataset
 from model.training.data import TrainingSet
 
 DEFAULT_AUTOENCODER_LOADER = "model.autoencoder:load_autoencoder"
@@ -34,7 +35,8 @@ class _ToModelBatch(grain.transforms.Map):
         self.condition, self.embedding_field = condition, embedding_field
 
     def map(self, batch):
-        out = {"latent": batch["latent"]}
+        # latents leave the host as stored (float16 mean, logvar): sampling and normalising happen on the device
+        out = {k: batch[k] for k in ("latent", "latent_logvar") if k in batch}
         if self.condition == "label":
             out["label"] = batch["label"].astype(np.int32)
             out["cond_valid"] = batch["label"] >= 0
@@ -55,6 +57,7 @@ class ShardTrainingSet(TrainingSet):
     bucket: str = ""
     embedding_field: str = "picture_embedding"
     left_out: int = 0                   # records in other shape buckets
+    metadata: Any = None                # the dataset's LatentDatasetMetadata
 
     @classmethod
     def open(cls, shards_dir: str, bucket: Optional[str] = None, num_classes: Optional[int] = None,
@@ -82,7 +85,11 @@ class ShardTrainingSet(TrainingSet):
                    latent_std=np.maximum(np.asarray(meta.latent_channel_std, np.float32), 1e-6),
                    autoencoder=(meta.autoencoder or {}).get("checkpoint"), autoencoder_loader=autoencoder_loader,
                    shards_dir=shards_dir, bucket=bucket, embedding_field=field_name,
-                   left_out=sum(counts.values()) - counts[bucket])
+                   left_out=sum(counts.values()) - counts[bucket], metadata=meta)
+
+    def device_latents(self, batch, key):
+        """A fresh posterior sample per step (when the shards stored logvar), normalised per channel."""
+        return device_latents(batch, key, self.metadata)
 
     def dataset(self, condition, *, local_batch, seed, shard_index=0, shard_count=1, threads=2, prefetch=8):
         options = grain.sharding.ShardOptions(shard_index=shard_index, shard_count=shard_count, drop_remainder=True)

@@ -48,14 +48,16 @@ def objective_for(cfg: DiffusionConfig) -> RectifiedFlow:
     return RectifiedFlow(t_mean=cfg.objective.t_mean, t_std=cfg.objective.t_std)
 
 
-def make_train_step(cfg: DiffusionConfig, graphdef, rest, tx, objective: RectifiedFlow, conditional: bool):
-    """step(params, opt_state, ema, batch, step) -> (params, opt_state, ema, metrics); pure, jit-able."""
+def make_train_step(cfg: DiffusionConfig, graphdef, rest, tx, objective: RectifiedFlow, conditional: bool,
+                    prepare_latents=lambda batch, key: batch["latent"]):
+    """step(params, opt_state, ema, batch, step) -> (params, opt_state, ema, metrics); pure, jit-able.
+    prepare_latents(batch, key) turns the batch's latents into the normalised float32 the network trains on."""
     base_key = jax.random.key(cfg.train.seed)
     p_drop, ema_decay = cfg.cond_dropout, cfg.train.ema_decay
 
     def step_fn(params, opt_state, ema, batch, step):
-        drop_key, loss_key = jax.random.split(jax.random.fold_in(base_key, step))
-        x0 = batch["latent"]
+        drop_key, loss_key, latent_key = jax.random.split(jax.random.fold_in(base_key, step), 3)
+        x0 = prepare_latents({k: v for k, v in batch.items() if k in ("latent", "latent_logvar")}, latent_key)
         cond = {k: v for k, v in batch.items() if k in ("label", "embedding")}
         drop = jnp.zeros((x0.shape[0],), bool)
         if conditional:
@@ -124,7 +126,8 @@ def train(cfg: DiffusionConfig, data: TrainingSet, workdir: str, *, stop_at: Opt
     state = jax.device_put(state, shardings)
     start = int(state["step"])
 
-    step_fn = make_train_step(cfg, graphdef, rest, tx, objective_for(cfg), spec.num_classes or spec.embedding_dim)
+    step_fn = make_train_step(cfg, graphdef, rest, tx, objective_for(cfg), spec.num_classes or spec.embedding_dim,
+                              data.device_latents)
     sh = [shardings[k] for k in ("params", "opt_state", "ema")]
     jitted = jax.jit(step_fn, in_shardings=(*sh, meshlib.batch_sharding(mesh), None),
                      out_shardings=(*sh, meshlib.replicated(mesh)), donate_argnums=(0, 1, 2))
