@@ -39,7 +39,10 @@ class DigitJudge:
     def frechet(self, images_a, images_b) -> float:
         fa, fb = self.features(images_a), self.features(images_b)
         mu_a, mu_b = fa.mean(0), fb.mean(0)
-        ca, cb = np.cov(fa, rowvar=False), np.cov(fb, rowvar=False)
+        # ReLU features have dead units (zero variance): a small diagonal offset keeps sqrtm well defined
+        # (pytorch-fid does the same when the product is singular)
+        eye = 1e-6 * np.eye(fa.shape[1])
+        ca, cb = np.cov(fa, rowvar=False) + eye, np.cov(fb, rowvar=False) + eye
         covmean = linalg.sqrtm(ca @ cb)
         covmean = covmean.real if np.iscomplexobj(covmean) else covmean
         return float(((mu_a - mu_b) ** 2).sum() + np.trace(ca + cb - 2 * covmean))
