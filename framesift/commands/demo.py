@@ -1,5 +1,6 @@
 """`framesift demo [--output DIR]`: build the demo corpus, run every stage that exists on it (curate with model
-scores and dedupe, export of the approved set, encode into latent shards), say where to look and how to review it."""
+scores and dedupe, export of the approved set, encode into latent shards, a brief diffusion
+training run with a sample grid), say where to look and how to review it."""
 import os
 import sys
 import time
@@ -11,6 +12,8 @@ def add_arguments(parser):
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier demo run in DIR")
     parser.add_argument("--autoencoder-seconds", type=float, default=90.0, metavar="S",
                         help="how long the demo trains its small autoencoder on the approved images (0: skip)")
+    parser.add_argument("--dit-steps", type=int, default=150, metavar="N",
+                        help="steps of the brief diffusion training on the demo's shards (0: skip)")
 
 
 def run(args, beam_args):
@@ -22,9 +25,9 @@ def run(args, beam_args):
     data_dir = os.path.join(args.output, "data")
     if not os.path.exists(os.path.join(data_dir, "labels.csv")):
         summary = build_demo_corpus(data_dir)
-        print(f"[1/5] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
+        print(f"[1/6] demo corpus: {sum(summary.values())} files -> {data_dir}/media ({time.time() - started:.0f}s)")
     else:
-        print(f"[1/5] demo corpus: reusing {data_dir}")
+        print(f"[1/6] demo corpus: reusing {data_dir}")
     cfg = load_config("curate")
     cfg.ingest.sidecars = [os.path.join(data_dir, "sidecar.csv")]
     run_dir = os.path.join(args.output, "curate")
@@ -34,11 +37,11 @@ def run(args, beam_args):
     except JobFailed as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"[2/5] curate ({time.time() - started:.0f}s total)")
+    print(f"[2/6] curate ({time.time() - started:.0f}s total)")
     print(format_summary(report))
     approved = os.path.join(args.output, "approved.parquet")
     stats = _export(run_dir, approved)
-    print(f"[3/5] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
+    print(f"[3/6] export: {stats.get('exported', 0)} of {stats.get('rows', 0)} items approved under the default "
           f"policy (no human decisions yet) -> {approved}")
     if args.autoencoder_seconds > 0:
         ae_dir = os.path.join(args.output, "autoencoder")
@@ -47,8 +50,13 @@ def run(args, beam_args):
             shutil.rmtree(ae_dir)       # otherwise the run resumes and keeps training the earlier demo's model
         _train_autoencoder(approved, ae_dir, args.autoencoder_seconds, started)
     shards, encoded = _encode(args.output, approved, run_dir, args.overwrite)
-    print(f"[5/5] encode: {encoded['examples']} examples + {encoded['dead_letters']} dead letters in "
+    print(f"[5/6] encode: {encoded['examples']} examples + {encoded['dead_letters']} dead letters in "
           f"{encoded['shards']} shard(s) with {encoded['autoencoder']} -> {shards} ({time.time() - started:.0f}s total)")
+    if args.dit_steps > 0:
+        from framesift.commands.demo_train import train_and_sample
+        dit = train_and_sample(shards, args.output, steps=args.dit_steps, overwrite=args.overwrite)
+        print(f"[6/6] diffusion: {dit['steps']} steps on latents {dit['latent_shape']}, loss {dit['loss']:.3f}; "
+              f"16 samples ({dit['decoded']}) -> {dit['grid']} ({time.time() - started:.0f}s total)")
     print("\nwhere to look:")
     print(f"  ground truth      {data_dir}/labels.csv")
     print(f"  manifest          {run_dir}/manifest/*.parquet  (every item, every score, every reason)")
@@ -60,9 +68,13 @@ def run(args, beam_args):
     if args.autoencoder_seconds > 0:
         print(f"  autoencoder       {args.output}/autoencoder/  (eval.jsonl, eval/*.png, autoencoder/ checkpoint)")
     print(f"  latent shards     {shards}/  (TFDS ArrayRecord; metadata.json, dead_letter.jsonl)")
+    if args.dit_steps > 0:
+        print(f"  diffusion         {args.output}/dit/ (metrics.jsonl, checkpoints)   samples  {args.output}/samples.png")
     print(f"\nreview it:  framesift review --run {run_dir} --media-root {data_dir}/media")
     print(f"re-export:  framesift export --run {run_dir} --output {approved}")
     print(f"shards:     framesift shards verify {shards}   |   framesift shards inspect {shards} --grid grid.png")
+    print(f"generator:  framesift train --data {shards} --workdir {args.output}/dit --set train.steps=2000   |   "
+          f"framesift sample --workdir {args.output}/dit --output grid.png")
     return 0 if report["reconciled"] and encoded["reconciled"] else 1
 
 
@@ -111,11 +123,11 @@ def _train_autoencoder(approved: str, workdir: str, seconds: float, started: flo
     result = train(cfg, approved, workdir, read_frame, time_limit_s=seconds, progress=False)
     evals = result["evals"]
     if len(evals) >= 2:
-        print(f"[4/5] autoencoder: {result['end_step'] - result['start_step']} steps in ~{seconds:.0f}s, held-out "
+        print(f"[4/6] autoencoder: {result['end_step'] - result['start_step']} steps in ~{seconds:.0f}s, held-out "
               f"PSNR {evals[0]['psnr']:.2f} dB -> {evals[-1]['psnr']:.2f} dB, SSIM {evals[0]['ssim']:.3f} -> "
               f"{evals[-1]['ssim']:.3f} ({time.time() - started:.0f}s total)")
     else:
-        print(f"[4/5] autoencoder: trained to step {result['end_step']} -> {workdir} (no new eval this time)")
+        print(f"[4/6] autoencoder: trained to step {result['end_step']} -> {workdir} (no new eval this time)")
 
 
 def _export(run_dir: str, output: str) -> dict:

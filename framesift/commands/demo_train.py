@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 
 # a small DiT and a short run: about a minute on two CPU cores
-DEMO_TRAINING = ["arch.hidden_size=64", "arch.depth=2", "arch.num_heads=2", "train.steps=150",
-                 "train.batch_size=8", "train.learning_rate=0.001", "train.warmup_steps=20", "train.log_every=25",
-                 "train.checkpoint_every=150", "sampling.steps=20"]
+DEMO_TRAINING = ["arch.hidden_size=64", "arch.depth=2", "arch.num_heads=2", "train.batch_size=8",
+                 "train.learning_rate=0.001", "train.warmup_steps=20", "train.log_every=25", "sampling.steps=20"]
 
 
-def train_and_sample(shards: str, output: str, overwrite: bool = False) -> dict:
-    """Train in OUTPUT/dit (resumed if it is already there, unless overwrite), sample OUTPUT/samples.png."""
+def train_and_sample(shards: str, output: str, steps: int = 150, overwrite: bool = False) -> dict:
+    """Train `steps` in OUTPUT/dit (resumed if it is already there, unless overwrite), sample OUTPUT/samples.png."""
     import shutil
 
     from framesift.config import load_config
@@ -24,7 +23,8 @@ def train_and_sample(shards: str, output: str, overwrite: bool = False) -> dict:
     if overwrite and os.path.isdir(workdir):
         shutil.rmtree(workdir)
     data = ShardTrainingSet.open(shards)
-    cfg = load_config("diffusion", overrides=DEMO_TRAINING)
+    cfg = load_config("diffusion", overrides=[*DEMO_TRAINING, f"train.steps={steps}",
+                                              f"train.checkpoint_every={steps}"])
     # the demo's latents are small: patches of 1 latent pixel keep enough tokens for attention to matter
     if min(data.latent_shape[-3:-1]) < 8:
         cfg.arch.patch_size = 1
