@@ -2,9 +2,10 @@
 
   standalone: the autoencoder's jitted encode (BatchEncoder, the code the job's ModelHandler runs) over the items'
               pixels, already decoded and cropped, in batches of --batch-size: the model alone.
-  job:        `run_encode` end to end on the same approved set, in a fresh process: Beam (DirectRunner in this process), decode from
-              disk, resize/crop, RunInference, serialise, write ArrayRecord shards and metadata.
-Both sides load the checkpoint once and pay their own jit compile (one program per shape). Items are scikit-image photos written as JPEG/PNG.
+  job:        `run_encode` end to end on the same approved set, in a fresh process: Beam (DirectRunner in that
+              process), decode from disk, resize/crop, RunInference, serialise, write ArrayRecord shards and metadata.
+Both sides load the checkpoint once and pay their own jit compile (one program per shape). Items are scikit-image
+photos written as JPEG/PNG.
 The model is a model/autoencoder KL VAE with SD-VAE's layout (--channels scales its width; 128 is SD's own).
 
     python benchmarks/encode_throughput.py [--items 96] [--size 128] [--batch-size 8] [--channels 32]

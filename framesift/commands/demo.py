@@ -51,7 +51,8 @@ def run(args, beam_args):
         _train_autoencoder(approved, ae_dir, args.autoencoder_seconds, started)
     shards, encoded = _encode(args.output, approved, run_dir, args.overwrite)
     print(f"[5/6] encode: {encoded['examples']} examples + {encoded['dead_letters']} dead letters in "
-          f"{encoded['shards']} shard(s) with {encoded['autoencoder']} -> {shards} ({time.time() - started:.0f}s total)")
+          f"{encoded['shards']} shard(s) with {encoded['autoencoder']} -> {shards} "
+          f"({time.time() - started:.0f}s total)")
     if args.dit_steps > 0:
         from framesift.commands.demo_train import train_and_sample
         dit = train_and_sample(shards, args.output, steps=args.dit_steps, overwrite=args.overwrite)

@@ -11,7 +11,8 @@ def add_arguments(parser):
     parser.add_argument("--approved", required=True, metavar="PARQUET",
                         help="the approved set (framesift export), local or gs://")
     parser.add_argument("--autoencoder", metavar="CKPT",
-                        help="autoencoder checkpoint (model/autoencoder); default: autoencoder_checkpoint in the config")
+                        help="autoencoder checkpoint (model/autoencoder); default: autoencoder_checkpoint in "
+                             "the config")
     parser.add_argument("--output", required=True, metavar="SHARDS",
                         help="dataset directory for the latent shards (local or gs://)")
     parser.add_argument("--run", action="append", default=[], metavar="RUN_DIR",

@@ -9,7 +9,8 @@ from framesift.schemas.manifest import (MANIFEST_SCHEMA, MANIFEST_VERSION, Manif
 from framesift.schemas.review import (AUDIT_SCHEMA, DECISIONS, PROVENANCE_SCHEMA, REPRESENTATIVE_SCHEMA,
                                       REVIEW_DECISION_SCHEMA, AuditEntry, RepresentativeChoice, ReviewDecision)
 
-__all__ = ["EMBEDDING_SCHEMA", "EmbeddingRecord", "embeddings_matrix", "DeadLetter", "DATASET_NAME", "SPLIT", "latent_features", "make_example",
+__all__ = ["EMBEDDING_SCHEMA", "EmbeddingRecord", "embeddings_matrix", "DeadLetter", "DATASET_NAME", "SPLIT",
+           "latent_features", "make_example",
            "LatentDatasetMetadata", "ShardInfo", "MANIFEST_SCHEMA",
            "MANIFEST_VERSION", "ManifestRow", "Rejection", "check_manifest_schema", "rows_to_table",
            "table_to_rows", "DECISIONS", "REVIEW_DECISION_SCHEMA", "ReviewDecision", "AUDIT_SCHEMA", "AuditEntry",

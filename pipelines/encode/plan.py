@@ -77,7 +77,8 @@ def make_plan(item_ids: list[str], examples_per_shard: int, job_fingerprint: str
     plans = []
     for index in range(count):
         ids = item_ids[index * examples_per_shard:(index + 1) * examples_per_shard]
-        plans.append(ShardPlan(index, count, index * examples_per_shard, ids, fingerprint([job_fingerprint, index, count, ids])))
+        plans.append(ShardPlan(index, count, index * examples_per_shard, ids,
+                               fingerprint([job_fingerprint, index, count, ids])))
     return plans
 
 

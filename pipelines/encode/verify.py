@@ -86,7 +86,8 @@ def verify_shards(shards_dir: str) -> tuple[list[str], dict]:
             builder = tfds.builder_from_directory(view)
         lengths = list(builder.info.splits[SPLIT].shard_lengths)
         if lengths != [s.examples for s in meta.shards]:
-            problems.append(f"dataset_info.json shard lengths {lengths} != metadata {[s.examples for s in meta.shards]}")
+            recorded = [s.examples for s in meta.shards]
+            problems.append(f"dataset_info.json shard lengths {lengths} != metadata {recorded}")
         features = builder.info.features
         _check_schema(features, meta, problems)
     except Exception as e:  # whatever TFDS cannot open, the trainer cannot either
