@@ -23,10 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from curation_ui.manifest_index import check_readable, conform, manifest_files
+from framesift.manifest_reader import iter_manifest_batches, manifest_files
 from curation_ui.store import DecisionStore
 from framesift.config import ReviewConfig
 from framesift.schemas import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REPRESENTATIVE_SCHEMA
+from framesift.vocabulary import REASON_EVAL_LEAKAGE as EVAL_LEAKAGE
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,6 @@ def _lookup(keys: pa.Array, table: pa.Table, key: str, value: str) -> pa.Array:
 
 def _strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_pylist(), dtype=object)
-
-
-EVAL_LEAKAGE = "eval_leakage"     # the dedupe stage's reason for items that duplicate an evaluation set
 
 
 def _has_reason(reasons, reason: str) -> np.ndarray:
@@ -99,10 +97,8 @@ def approved_batches(run_dir: str, store: DecisionStore, policy: ExportPolicy, s
     reps = pa.Table.from_pylist([r.to_record() for r in store.representatives().values()],
                                 schema=REPRESENTATIVE_SCHEMA)
     for path in manifest_files(run_dir):
-        pf = pq.ParquetFile(path)
-        check_readable(pf.schema_arrow)
-        for batch in pf.iter_batches(batch_size=65536):
-            table = conform(pa.Table.from_batches([batch]))
+        for batch in iter_manifest_batches(path, 65536):
+            table = pa.Table.from_batches([batch])
             include, decision, source, human = _decide_batch(table, decisions, reps, policy)
             stats["rows"] += table.num_rows
             stats["pipeline_kept"] += int(pc.sum(table.column("keep").cast(pa.int64())).as_py() or 0)

@@ -113,8 +113,11 @@ def _round_within(value: float, lo: float, hi: float, op: str) -> float:
 
 
 def suggest_thresholds(scores: dict[str, np.ndarray], y: np.ndarray, thresholds: list[Threshold],
-                       min_labels: int = 6, rounds: int = 4) -> list[Suggestion]:
-    """scores: score key -> values for the labelled items (NaN where missing); y: 1 approve, 0 reject.
+                       min_labels: int = 6, rounds: int = 4,
+                       present: Optional[dict[str, np.ndarray]] = None) -> list[Suggestion]:
+    """scores: score key -> values for the labelled items; y: 1 approve, 0 reject; present: score key -> which
+    items have that score (default: all). A missing score passes a check, a recorded NaN fails it
+    (framesift.checks); neither says where a threshold should be, so neither is used to place one.
 
     Each check is judged on the labelled items that every other check passes. "Other checks" start at their
     configured thresholds and then move to their suggested ones (a few rounds of coordinate descent), so a
@@ -123,7 +126,8 @@ def suggest_thresholds(scores: dict[str, np.ndarray], y: np.ndarray, thresholds:
     values = {t: t.value for t in thresholds}
     out: list[Suggestion] = []
     for _ in range(rounds):
-        out = [s for s in (_suggest_one(t, scores, y, thresholds, values, min_labels) for t in thresholds) if s]
+        out = [s for s in (_suggest_one(t, scores, y, thresholds, values, min_labels, present or {})
+                           for t in thresholds) if s]
         new = {t: next((s.suggested for s in out if s.set_key == t.set_key and s.improves), t.value)
                for t in thresholds}
         if new == values:
@@ -132,15 +136,14 @@ def suggest_thresholds(scores: dict[str, np.ndarray], y: np.ndarray, thresholds:
     return out
 
 
-def _suggest_one(t: Threshold, scores, y, thresholds, values, min_labels) -> Optional[Suggestion]:
+def _suggest_one(t: Threshold, scores, y, thresholds, values, min_labels, present) -> Optional[Suggestion]:
     x = scores.get(t.score_key)
     if x is None:
         return None
     others = np.ones(len(y), bool)
     for o in thresholds:
         if o is not t and o.score_key in scores:
-            other = scores[o.score_key]
-            others &= o.passes(other, values[o], present=~np.isnan(other))
+            others &= o.passes(scores[o.score_key], values[o], present=present.get(o.score_key))
     mask = others & ~np.isnan(x)
     xm, ym = x[mask], y[mask]
     s = Suggestion(t.score_key, t.set_key, t.op, t.value, None, int(mask.sum()), int(ym.sum()))
@@ -199,11 +202,16 @@ def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Thr
     table = query.table(["item_id"] + [SCORE_PREFIX + k for k in keys], include_ids=ids)
     found = table.column("item_id").to_pylist()
     y = np.array([labels[i] for i in found], int)
-    scores = {k: table.column(SCORE_PREFIX + k).to_numpy(zero_copy_only=False).astype(float)
-              if SCORE_PREFIX + k in table.column_names else np.full(len(found), np.nan) for k in keys}
+    scores, present = {}, {}
+    for k in keys:
+        col = table.column(SCORE_PREFIX + k) if SCORE_PREFIX + k in table.column_names else None
+        scores[k] = col.to_numpy(zero_copy_only=False).astype(float) if col is not None \
+            else np.full(len(found), np.nan)
+        present[k] = col.is_valid().to_numpy(zero_copy_only=False) if col is not None \
+            else np.zeros(len(found), bool)
     summary = {"fitted_at": now_iso(), "labelled": len(found), "approved": int(y.sum()),
                "suggestions": [], "preference": None}
-    suggestions = suggest_thresholds(scores, y, thresholds, min_labels)
+    suggestions = suggest_thresholds(scores, y, thresholds, min_labels, present=present)
     summary["suggestions"] = [asdict(s) | {"improves": s.improves} for s in suggestions]
     folder = os.path.join(run_dir, FEEDBACK_DIR)
     os.makedirs(folder, exist_ok=True)

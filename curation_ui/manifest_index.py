@@ -25,10 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from framesift.run_layout import MANIFEST_DIR, PREFERENCE_FILE, REVIEW_INDEX_DIR
-from framesift.schemas import MANIFEST_SCHEMA, MANIFEST_VERSION
+from framesift.manifest_reader import iter_manifest_batches, manifest_files
+from framesift.run_layout import PREFERENCE_FILE, REVIEW_INDEX_DIR
+from framesift.vocabulary import STAGE_DEDUPE
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 SCORE_PREFIX = "score:"
 PREFERENCE_KEY = "preference"
 _READ_COLUMNS = ["item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
@@ -39,31 +40,6 @@ BASE_FIELDS = [pa.field("row", pa.int64()), pa.field("shard", pa.int32()), pa.fi
                pa.field("duplicate_group", pa.string()), pa.field("thumbnail_path", pa.string()),
                pa.field("preview_path", pa.string()), pa.field("caption", pa.string()),
                pa.field("reasons", pa.string()), pa.field("dedupe_rejected", pa.bool_())]
-
-
-def manifest_files(run_dir: str) -> list[str]:
-    folder = os.path.join(run_dir, MANIFEST_DIR)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{run_dir} has no manifest/ folder: not a framesift curate run")
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".parquet"))
-
-
-def check_readable(schema: pa.Schema, needed=tuple(_READ_COLUMNS)) -> None:
-    """The manifest version must match; columns added to the schema since a run was written may be absent."""
-    version = (schema.metadata or {}).get(b"framesift.manifest.version")
-    if version is None or int(version) != MANIFEST_VERSION:
-        raise ValueError(f"manifest version {version!r} is not supported (this framesift reads {MANIFEST_VERSION})")
-    missing = set(needed) - set(schema.names)
-    if missing:
-        raise ValueError(f"manifest lacks columns: {sorted(missing)}")
-
-
-def conform(table: pa.Table) -> pa.Table:
-    """A manifest table with exactly MANIFEST_SCHEMA: nullable columns it lacks are added as nulls."""
-    check_readable(table.schema, [f.name for f in MANIFEST_SCHEMA if not f.nullable])
-    cols = [table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-            for f in MANIFEST_SCHEMA]
-    return pa.Table.from_arrays(cols, names=MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA)
 
 
 def fingerprint(run_dir: str) -> str:
@@ -94,7 +70,7 @@ def _dedupe_flags(reasons: pa.Array) -> pa.Array:
     flags = np.zeros(len(reasons), bool)
     if len(flat):
         parents = pc.list_parent_indices(reasons).to_numpy()
-        flags[parents[pc.equal(flat.field("stage"), "dedupe").to_numpy(zero_copy_only=False)]] = True
+        flags[parents[pc.equal(flat.field("stage"), STAGE_DEDUPE).to_numpy(zero_copy_only=False)]] = True
     return pa.array(flags)
 
 
@@ -112,7 +88,10 @@ def _score_columns(scores: pa.Array) -> dict[str, pa.Array]:
         vals = pc.filter(items, sel).to_numpy(zero_copy_only=False)
         col = np.full(len(scores), np.nan)
         col[rows] = vals
-        out[SCORE_PREFIX + key] = pa.array(col, mask=np.isnan(col))
+        present = np.zeros(len(scores), bool)
+        present[rows] = True
+        # null where the item has no such score; a recorded NaN stays NaN (it fails every check on that score)
+        out[SCORE_PREFIX + key] = pa.array(col, mask=~present)
     return out
 
 
@@ -151,10 +130,8 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     row, frag, score_keys, fragments, reasons, groups = 0, 0, set(), [], Counter(), set()
     for shard, path in enumerate(files):
-        pf = pq.ParquetFile(path)
-        check_readable(pf.schema_arrow)
         shard_row = 0
-        for batch in pf.iter_batches(batch_size=batch_rows, columns=_READ_COLUMNS):
+        for batch in iter_manifest_batches(path, batch_rows, _READ_COLUMNS):
             table = _index_batch(batch, row, shard, shard_row, preference, reasons)
             groups.update(pc.unique(table.column("duplicate_group").drop_null()).to_pylist())
             name = f"frag-{frag:06d}.arrow"

@@ -15,9 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
-from curation_ui.manifest_index import SCORE_PREFIX, conform, ensure_index
+from curation_ui.manifest_index import SCORE_PREFIX, ensure_index
+from framesift.manifest_reader import read_row_group_slice
 from framesift.schemas import ManifestRow, table_to_rows
 
 CARD_COLUMNS = ["row", "item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
@@ -197,15 +197,8 @@ class ManifestQuery:
         if t.num_rows == 0:
             return None
         shard, shard_row = t.column("shard")[0].as_py(), t.column("shard_row")[0].as_py()
-        pf = pq.ParquetFile(os.path.join(self.run_dir, self.meta["manifest_files"][shard]))
-        start = 0
-        for rg in range(pf.metadata.num_row_groups):
-            n = pf.metadata.row_group(rg).num_rows
-            if shard_row < start + n:
-                table = pf.read_row_group(rg).slice(shard_row - start, 1)
-                return table_to_rows(conform(table))[0]
-            start += n
-        return None
+        table = read_row_group_slice(os.path.join(self.run_dir, self.meta["manifest_files"][shard]), shard_row)
+        return table_to_rows(table)[0] if table is not None else None
 
     @_reopening
     def column(self, name: str, q: Optional[QueueQuery] = None) -> np.ndarray:
@@ -218,6 +211,16 @@ class ManifestQuery:
         if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
             return arr.to_numpy(zero_copy_only=False).astype(float)
         return np.asarray(arr.to_pylist(), dtype=object)
+
+    @_reopening
+    def score_values(self, key: str, q: Optional[QueueQuery] = None) -> tuple[np.ndarray, np.ndarray]:
+        """(values, present) of one score over the matching rows: present is False where an item has no such
+        score; a recorded NaN is present (and fails every check, framesift.checks)."""
+        col = SCORE_PREFIX + key
+        if col not in self.schema.names:
+            return np.array([]), np.array([], bool)
+        arr = self.dataset.to_table(columns=[col], filter=self.expression(q) if q else None).column(col)
+        return arr.to_numpy(zero_copy_only=False).astype(float), arr.is_valid().to_numpy(zero_copy_only=False)
 
     @_reopening
     def table(self, columns: list[str], q: Optional[QueueQuery] = None, include_ids=None) -> pa.Table:

@@ -10,11 +10,12 @@ import os
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
+from framesift.media_types import IMAGE_TYPES as IMAGE_EXTENSION_TYPES
+from framesift.media_types import VIDEO_TYPES as VIDEO_EXTENSION_TYPES
+
 MAX_MEDIA_BYTES = 512 * 1024 * 1024
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-               ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff"}
-VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
-               ".avi": "video/x-msvideo"}
+IMAGE_TYPES = {f".{ext}": mime for ext, mime in IMAGE_EXTENSION_TYPES.items()}
+VIDEO_TYPES = {f".{ext}": mime for ext, mime in VIDEO_EXTENSION_TYPES.items()}
 
 
 class MediaPathError(ValueError):

@@ -20,17 +20,21 @@ def histogram(values: np.ndarray, bins: int = 60, log: bool = False) -> pd.DataF
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts})
 
 
-def kept_curve(values: np.ndarray, threshold: Threshold, points: int = 120) -> pd.DataFrame:
-    """Fraction of items (with this score) that would pass this one check if its threshold were t."""
-    v = np.sort(values[~np.isnan(values)])
+def kept_curve(values: np.ndarray, threshold: Threshold, points: int = 120,
+               present: np.ndarray | None = None) -> pd.DataFrame:
+    """Fraction of items (with this score) that would pass this one check if its threshold were t. `present`:
+    which items have the score (default: all); a recorded NaN counts and never passes (framesift.checks)."""
+    scored = values if present is None else values[np.asarray(present, bool)]
+    v = np.sort(scored[~np.isnan(scored)])
     if v.size == 0:
         return pd.DataFrame({"threshold": [], "kept_fraction": []})
     lo, hi = min(v[0], threshold.value), max(v[-1], threshold.value)
     ts = np.unique(np.concatenate([np.quantile(v, np.linspace(0, 1, points)), np.linspace(lo, hi, points)]))
+    # the same rule as every other check: passes(values, op, t) over the scored items, NaN included (fails)
     if threshold.op == "min":
-        kept = (v.size - np.searchsorted(v, ts, side="left")) / v.size
+        kept = (v.size - np.searchsorted(v, ts, side="left")) / scored.size
     else:
-        kept = np.searchsorted(v, ts, side="right") / v.size
+        kept = np.searchsorted(v, ts, side="right") / scored.size
     return pd.DataFrame({"threshold": ts, "kept_fraction": kept})
 
 

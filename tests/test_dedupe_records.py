@@ -15,7 +15,7 @@ from pipelines.dedupe.dedupe_transform import Dedupe
 from pipelines.dedupe.exact_keys import exact_key, exact_keys
 from pipelines.dedupe.hash_codes import code_to_hex
 from pipelines.dedupe.incremental import dedupe_against_paths
-from pipelines.dedupe.representative import KeepOrder, rank_key, representative_of
+from pipelines.dedupe.representative import KeepOrder, rank_key
 
 BLURRY = Rejection("filter", "sharpness", "sharpness", 0.001, "min", 0.005, "too_blurry")
 
@@ -68,7 +68,9 @@ def test_group_keeps_one_and_points_the_others_at_it():
     assert [out[i]["keep"] for i in "abcd"] == [False, True, False, True]
     assert {out[i]["duplicate_group"] for i in "abc"} == {"dup-a"} and out["d"]["duplicate_group"] is None
     (dup,) = dedupe_rejections(out["a"])
-    assert (dup["reason"], dup["name"], representative_of(dup)) == ("duplicate", "dedupe", "b")
+    assert (dup["reason"], dup["name"], out["a"]["duplicate_of"]) == ("duplicate", "dedupe", "b")
+    assert (dup["score_key"], dup["op"], dup["score"], dup["threshold"]) == (None, None, None, None)
+    assert out["b"]["duplicate_of"] is None and out["d"]["duplicate_of"] is None
     assert Rejection(**dup).describe() == "dedupe: duplicate"
     assert [x["reason"] for x in out["c"]["reject_reasons"]] == ["too_blurry", "duplicate"]
     # re-running is idempotent: earlier dedupe verdicts are replaced, not stacked
@@ -142,7 +144,7 @@ def test_index_round_trip_incremental_and_eval_leakage(tmp_path, transform):
            rec("new-leak", phash="3333333333333332"),                       # 1 bit from the eval set
            rec("new-fresh", phash="5555555555555555"), rec("new-fresh2", phash="5555555555555554", w=50, h=50)]
     out = by_id(dedupe_against_paths(new, [str(tmp_path / "run1"), str(tmp_path / "evalset")], cfg))
-    reasons = {i: [(x["reason"], representative_of(x)) for x in dedupe_rejections(r)] for i, r in out.items()}
+    reasons = {i: [(x["reason"], r["duplicate_of"]) for x in dedupe_rejections(r)] for i, r in out.items()}
     assert reasons == {"new-exact": [("duplicate", "old1")], "new-near": [("duplicate", "old2")],
                        "new-near2": [("duplicate", "old2")], "new-leak": [("eval_leakage", "eval1")],
                        "new-fresh": [], "new-fresh2": [("duplicate", "new-fresh")]}

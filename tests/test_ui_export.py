@@ -90,9 +90,8 @@ def test_a_chosen_representative_never_readmits_eval_leakage(tmp_path):
     rows = table_to_rows(pq.read_table(path))
     for r in rows:
         if r.item_id == "img009":       # grpA member that duplicates an eval image
-            r.keep = False
-            r.reject_reasons.append(Rejection("dedupe", "dedupe", "duplicate_of:eval", None, "max", None,
-                                              "eval_leakage"))
+            r.keep, r.duplicate_of = False, "eval"
+            r.reject_reasons.append(Rejection("dedupe", "dedupe", None, None, None, None, "eval_leakage"))
     pq.write_table(rows_to_table(rows), path)
     store = DecisionStore(default_db_url(str(tmp_path / "run")))
     store.set_representative("grpA", "img009", "carol")

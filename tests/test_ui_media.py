@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from curation_ui.media import MediaPathError, MediaRoots, gif_from_webp, read_under, resolve_under
-from curation_ui.spectral import spectral_profile
 from tests.ui_fixtures import make_run
 
 
@@ -55,6 +54,15 @@ def test_animated_preview_becomes_an_animated_gif(run):
     assert img.format == "GIF" and img.n_frames == 6
 
 
-def test_spectral_profile_falls_with_frequency(run):
-    prof = spectral_profile(MediaRoots(run).run_file("previews/00/img000.jpg"))
-    assert len(prof["frequency"]) > 20 and prof["log10_power"][0] > prof["log10_power"][-1]
+def test_spectral_profile_falls_with_frequency():
+    """The Item page plots the profile the curate job recorded (one spectrum definition, pipelines/media)."""
+    import skimage.data
+    from curation_ui.item_info import profile_series
+    from framesift.schemas import ManifestRow
+    from pipelines.media.spectrum import SPECTRUM_BINS, image_spectrum
+    row = ManifestRow(item_id="a", source_uri="/x.png", media_type="image",
+                      spectral_profile=image_spectrum(skimage.data.astronaut()).profile.tolist())
+    prof = profile_series(row)
+    assert len(prof["frequency"]) == SPECTRUM_BINS - 1
+    assert prof["log10_power"][0] > prof["log10_power"][-1] + 2
+    assert profile_series(ManifestRow(item_id="b", source_uri="/y.png", media_type="image")) is None

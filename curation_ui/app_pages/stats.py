@@ -25,12 +25,12 @@ keys = ctx.query.score_keys
 if keys:
     key = st.selectbox("Score", keys, key="stats_score", index=keys.index("sharpness") if "sharpness" in keys else 0)
     log = st.toggle("Log scale", key="stats_log")
-    values = ctx.query.column(key)
+    values, present = ctx.query.score_values(key)
     rules = by_score(ctx.thresholds).get(key, [])
     st.altair_chart(histogram_chart(histogram(values, log=log), key, rules, log), width="stretch")
     for rule in rules:
         st.text(f"Items kept at threshold t ({rule.describe()})")
-        st.altair_chart(curve_chart(kept_curve(values, rule), key, rule), width="stretch")
+        st.altair_chart(curve_chart(kept_curve(values, rule, present=present), key, rule), width="stretch")
 
 st.subheader("Reject reasons")
 reasons = pd.DataFrame(sorted(ctx.query.reason_counts.items(), key=lambda kv: -kv[1]), columns=["reason", "items"])

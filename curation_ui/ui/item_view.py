@@ -11,7 +11,6 @@ import streamlit.components.v1 as components
 
 from curation_ui.item_info import profile_series
 from curation_ui.media import MediaPathError, mime_type, resolve_under
-from curation_ui.spectral import spectral_profile
 from curation_ui.ui.cards import thumbnail
 from curation_ui.ui.context import Review
 from curation_ui.ui.served_media import served_file_url, served_url
@@ -94,12 +93,11 @@ def _fallback_url(ctx: Review, row: ManifestRow) -> Optional[str]:
 
 
 def spectral_chart(ctx: Review, row: ManifestRow, index_row: dict) -> None:
-    series, source = profile_series(row), "manifest"
+    # only the profile the curate job measured (at full resolution): one definition, never a second spectrum
+    # of a downscaled thumbnail, which would hide exactly the upscaling it is there to show
+    series = profile_series(row)
     if series is None:
-        data = ctx.media.run_file(row.thumbnail_path) if row.thumbnail_path else None
-        if data is None:
-            st.text("no spectral profile (no thumbnail)")
-            return
-        series, source = spectral_profile(data), "computed from the thumbnail"
-    st.caption(f"Spectral profile (radially averaged luma power, log10; {source})")
+        st.text("no spectral profile recorded for this item")
+        return
+    st.caption("Spectral profile (radially averaged luma power, log10, as the curate job measured it)")
     st.line_chart(pd.DataFrame(series).set_index("frequency"), height=220)

@@ -10,6 +10,7 @@ from typing import Any, Literal, Optional
 
 from framesift.config.autoencoder import AutoencoderConfig
 from framesift.config.typed import ConfigError
+from framesift.media_types import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 
 
 def _require(ok: bool, message: str) -> None:
@@ -19,10 +20,8 @@ def _require(ok: bool, message: str) -> None:
 
 @dataclass
 class IngestConfig:
-    image_extensions: list[str] = field(
-        default_factory=lambda: ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"])
-    video_extensions: list[str] = field(
-        default_factory=lambda: ["mp4", "m4v", "mov", "webm", "mkv", "avi", "mpg", "mpeg", "ts", "flv", "wmv"])
+    image_extensions: list[str] = field(default_factory=lambda: list(IMAGE_EXTENSIONS))
+    video_extensions: list[str] = field(default_factory=lambda: list(VIDEO_EXTENSIONS))
     # Pillow raises DecompressionBombError above this many pixels; we dead-letter instead of decoding.
     max_image_pixels: int = 100_000_000
     sidecars: list[str] = field(default_factory=list)  # CSV/JSONL/Parquet with a file/path/uri column

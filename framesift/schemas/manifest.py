@@ -1,7 +1,11 @@
 """The manifest row: one curated item (an image, or one clip of a video) and every decision about it.
 
-Defined once here; the curate job writes it, `rethreshold`, the review UI, export and the encoder read it. The
-pyarrow schema carries its version in the schema metadata so readers can refuse a manifest they do not understand.
+Defined once here; the curate job writes it, `rethreshold`, the review UI, export and the encoder read it, all
+through framesift/manifest_reader.py. The pyarrow schema carries its version in the schema metadata; the reader's
+one compatibility rule (see there) decides what an older or newer version means.
+
+Versions: 1 -> 2 added `duplicate_of` (a dedupe rejection used to carry the representative in its score_key as
+"duplicate_of:<item_id>", with a meaningless op).
 """
 from __future__ import annotations
 
@@ -11,20 +15,21 @@ from typing import Any, Optional
 
 import pyarrow as pa
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+VERSION_KEY = b"framesift.manifest.version"
 MEDIA_TYPES = ("image", "clip")
 
 
 @dataclass
 class Rejection:
     """Why an item was rejected: which stage and check, its score and the threshold it failed."""
-    stage: str                      # "filter", "dedupe", "review", ...
+    stage: str                      # framesift.vocabulary STAGE_*: "filter", "score_models", "dedupe"
     name: str                       # filter name, e.g. "sharpness"
-    score_key: str                  # the score that failed, e.g. "sharpness"
+    score_key: Optional[str]        # the score that failed, e.g. "sharpness"; None when no score was judged
     score: Optional[float]
-    op: str                         # "min" (score must be >= threshold) or "max" (score must be <= threshold)
+    op: Optional[str]               # "min" (score must be >= threshold) or "max" (score must be <= threshold)
     threshold: Optional[float]
-    reason: str                     # short code, e.g. "too_blurry"
+    reason: str                     # short code, e.g. "too_blurry" (a filter's check, or framesift.vocabulary)
 
     def describe(self) -> str:
         if self.score is None or self.threshold is None:
@@ -76,6 +81,7 @@ class ManifestRow:
     keep: bool = True
     reject_reasons: list[Rejection] = field(default_factory=list)
     duplicate_group: Optional[str] = None
+    duplicate_of: Optional[str] = None      # the group's representative, on the members dedupe rejected
     thumbnail_path: Optional[str] = None    # relative to the run dir
     preview_path: Optional[str] = None      # animated preview for clips, relative to the run dir
     caption: Optional[str] = None
@@ -112,7 +118,7 @@ _ARROW_TYPES = {
     "has_audio": pa.bool_(),
     "scores": pa.map_(pa.string(), pa.float64()), "models": pa.map_(pa.string(), pa.string()),
     "keep": pa.bool_(),
-    "reject_reasons": pa.list_(REJECTION_TYPE), "duplicate_group": pa.string(),
+    "reject_reasons": pa.list_(REJECTION_TYPE), "duplicate_group": pa.string(), "duplicate_of": pa.string(),
     "thumbnail_path": pa.string(), "preview_path": pa.string(), "caption": pa.string(),
     "metadata": pa.map_(pa.string(), pa.string()), "config_hash": pa.string(),
 }
@@ -121,18 +127,9 @@ assert list(_ARROW_TYPES) == [f.name for f in dataclasses.fields(ManifestRow)], 
 _NOT_NULL = {"item_id", "source_uri", "media_type", "keep", "config_hash"}
 MANIFEST_SCHEMA = pa.schema(
     [pa.field(name, tp, nullable=name not in _NOT_NULL) for name, tp in _ARROW_TYPES.items()],
-    metadata={"framesift.manifest.version": str(MANIFEST_VERSION)},
+    metadata={VERSION_KEY.decode(): str(MANIFEST_VERSION)},
 )
-
-
-def check_manifest_schema(schema: pa.Schema) -> None:
-    """Refuse a manifest written by an incompatible framesift version, with a message that says so."""
-    version = (schema.metadata or {}).get(b"framesift.manifest.version")
-    if version is None or int(version) != MANIFEST_VERSION:
-        raise ValueError(f"manifest version {version!r} is not supported (this framesift reads {MANIFEST_VERSION})")
-    missing = set(MANIFEST_SCHEMA.names) - set(schema.names)
-    if missing:
-        raise ValueError(f"manifest lacks columns: {sorted(missing)}")
+REQUIRED_COLUMNS = tuple(f.name for f in MANIFEST_SCHEMA if not f.nullable)
 
 
 def rows_to_table(rows: list[ManifestRow]) -> pa.Table:
@@ -140,5 +137,8 @@ def rows_to_table(rows: list[ManifestRow]) -> pa.Table:
 
 
 def table_to_rows(table: pa.Table) -> list[ManifestRow]:
-    check_manifest_schema(table.schema)
+    """Rows of a manifest table as the reader returns it (framesift/manifest_reader.py: every current column)."""
+    missing = [n for n in MANIFEST_SCHEMA.names if n not in table.column_names]
+    if missing:
+        raise ValueError(f"manifest table lacks columns {missing}: read it through framesift.manifest_reader")
     return [ManifestRow.from_record(r) for r in table.select(MANIFEST_SCHEMA.names).to_pylist()]

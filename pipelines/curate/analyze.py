@@ -11,6 +11,7 @@ from apache_beam.metrics import Metrics
 
 from framesift.config import CurateConfig
 from framesift.schemas import ManifestRow
+from framesift.vocabulary import DEAD_SCORE_MODELS, REASON_MODEL_FAILED, STAGE_SCORE_MODELS
 from pipelines.curate import item_work
 from pipelines.curate.sidecar import lookup
 from pipelines.filters import build_filters
@@ -112,16 +113,17 @@ class MergeModelScores(beam.DoFn):
         for record in grouped["row"]:
             row = ManifestRow.from_record(record)
             for message in grouped["failure"]:
-                Metrics.counter(NAMESPACE, "dead_letter_score_models").inc()
+                Metrics.counter(NAMESPACE, f"dead_letter_{DEAD_SCORE_MODELS}").inc()
                 error_type, _, text = message.partition(": ")
                 yield beam.pvalue.TaggedOutput(self.DEAD, DeadLetter(
-                    uri=row.source_uri, stage="score_models", error_type=error_type, message=text,
+                    uri=row.source_uri, stage=DEAD_SCORE_MODELS, error_type=error_type, message=text,
                     detail=f"item {row.item_id}", config_hash=self.config_hash).to_json())
             if grouped["failure"]:
                 # unscored is not the same as passing: an NSFW check that could not run must not let the item in
                 from framesift.schemas import Rejection
-                row.reject_reasons.append(Rejection(stage="score_models", name="score_models", score_key="model",
-                                                    score=None, op="max", threshold=None, reason="model_failed"))
+                row.reject_reasons.append(Rejection(stage=STAGE_SCORE_MODELS, name=STAGE_SCORE_MODELS,
+                                                    score_key="model", score=None, op="max", threshold=None,
+                                                    reason=REASON_MODEL_FAILED))
             self.attach(row, grouped["model"][0] if grouped["model"] else None)
             yield self.apply_decision(row, self.filters).to_record()
 

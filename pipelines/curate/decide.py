@@ -8,6 +8,7 @@ import hashlib
 from typing import Optional
 
 from framesift.schemas import ManifestRow, Rejection
+from framesift.vocabulary import STAGE_FILTER
 from pipelines.filters import Filter, Sample
 
 
@@ -30,7 +31,7 @@ def decide(filters: list[Filter], scores: dict[str, float]) -> list[Rejection]:
 
 def apply_decision(row: ManifestRow, filters: list[Filter]) -> ManifestRow:
     """Recompute keep/reject_reasons from the recorded scores; rejections from other stages are kept."""
-    others = [r for r in row.reject_reasons if r.stage != "filter"]
+    others = [r for r in row.reject_reasons if r.stage != STAGE_FILTER]
     row.reject_reasons = decide(filters, row.scores) + others
     row.keep = not row.reject_reasons
     return row

@@ -4,10 +4,10 @@ from __future__ import annotations
 import io
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from framesift.schemas import MANIFEST_SCHEMA, DeadLetter, check_manifest_schema
+from framesift.manifest_reader import conform, read_manifest_file
+from framesift.schemas import MANIFEST_SCHEMA, DeadLetter
 from pipelines.curate import run_dir as rd
 
 
@@ -16,14 +16,19 @@ def _files(run_dir: str, sub: str, suffix: str) -> list[str]:
     return sorted(m.path for m in matches)
 
 
+def read_manifest_shard(path: str) -> pa.Table:
+    """One shard, local or gs://, through the one manifest reader (framesift/manifest_reader.py)."""
+    return read_manifest_file(io.BytesIO(rd.read_bytes(path)))
+
+
+def manifest_shards(run_dir: str) -> list[str]:
+    return _files(run_dir, rd.MANIFEST_DIR, ".parquet")
+
+
 def read_manifest(run_dir: str) -> pa.Table:
-    tables = []
-    for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet"):
-        table = pq.read_table(io.BytesIO(rd.read_bytes(path)))
-        check_manifest_schema(table.schema)
-        tables.append(table.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA))
+    tables = [read_manifest_shard(path) for path in manifest_shards(run_dir)]
     if not tables:
-        return MANIFEST_SCHEMA.empty_table()
+        return conform(MANIFEST_SCHEMA.empty_table())
     return pa.concat_tables(tables).sort_by([("source_uri", "ascending"), ("item_id", "ascending")])
 
 

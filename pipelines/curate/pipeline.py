@@ -17,6 +17,7 @@ from apache_beam.metrics import Metrics
 
 from framesift.config import CurateConfig
 from framesift.schemas import EMBEDDING_SCHEMA, MANIFEST_SCHEMA, DeadLetter
+from framesift.vocabulary import DEAD_ANALYZE_CLIP, DEAD_ANALYZE_IMAGE, DEAD_INGEST, DEAD_SPLIT_VIDEO
 from pipelines.curate import run_dir as rd
 from pipelines.curate.analyze import (NAMESPACE, SCORE_TAG, AnalyzeClip, AnalyzeImage, MergeModelScores,
                                       SplitVideo, count_decision)
@@ -84,9 +85,9 @@ class RouteByExtension(beam.PTransform):
 
 
 def _unsupported(uri: str, config_hash: str) -> str:
-    Metrics.counter(NAMESPACE, "dead_letter_ingest").inc()
+    Metrics.counter(NAMESPACE, f"dead_letter_{DEAD_INGEST}").inc()
     Metrics.counter(NAMESPACE, "dead_letter_UnsupportedFormat").inc()
-    return DeadLetter(uri=uri, stage="ingest", error_type="UnsupportedFormat",
+    return DeadLetter(uri=uri, stage=DEAD_INGEST, error_type="UnsupportedFormat",
                       message=f"extension '{os.path.splitext(uri)[1]}' is not a configured image or video extension",
                       config_hash=config_hash).to_json()
 
@@ -113,7 +114,7 @@ class CurateImages(beam.PTransform):
         out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args, isolated), sidecar=self.sidecar) \
             .with_outputs(SCORE_TAG, main="rows").with_exception_handling()
         return out["rows"], out[SCORE_TAG], out["bad"] | "DeadLetter" >> beam.Map(
-            _dead_letter("analyze_image", self.args[2]))
+            _dead_letter(DEAD_ANALYZE_IMAGE, self.args[2]))
 
 
 class CurateVideos(beam.PTransform):
@@ -132,8 +133,8 @@ class CurateVideos(beam.PTransform):
         out = (tasks | "SpreadClips" >> beam.Reshuffle()
                | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args, isolated), sidecar=self.sidecar)
                .with_outputs(SCORE_TAG, main="rows").with_exception_handling())
-        dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter("split_video", config_hash)),
-                 out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter("analyze_clip", config_hash)))
+        dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter(DEAD_SPLIT_VIDEO, config_hash)),
+                 out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter(DEAD_ANALYZE_CLIP, config_hash)))
                 | "FlattenDead" >> beam.Flatten())
         return out["rows"], out[SCORE_TAG], dead
 

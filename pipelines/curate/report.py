@@ -8,6 +8,7 @@ from typing import Optional
 import pyarrow as pa
 
 from framesift.schemas import DeadLetter
+from framesift.vocabulary import is_untrained
 
 
 def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Optional[int],
@@ -58,7 +59,7 @@ def build_report(manifest: pa.Table, dead: list[DeadLetter], inputs_expected: Op
         # which model produced the model-based scores, and on how many items; "untrained" weights make those scores
         # meaningless, which the report says out loud
         "models": dict(sorted(models.items())),
-        "untrained_model_scores": any(k.endswith("/untrained") for k in models),
+        "untrained_model_scores": any(is_untrained(k) for k in models),
     }
     reconciled = all(n is None or n == inputs_seen for n in (inputs_expected, ingested))
     report["reconciled"] = reconciled

@@ -10,17 +10,16 @@ from __future__ import annotations
 import io
 import json
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import ConfigError, CurateConfig, config_hash, config_to_yaml, from_dict
 from framesift.config.loader import apply_overrides
-from framesift.schemas import MANIFEST_SCHEMA, ManifestRow, table_to_rows
+from framesift.schemas import ManifestRow, rows_to_table, table_to_rows
 from pipelines.curate import run_dir as rd
 from pipelines.curate.decide import apply_decision
-from pipelines.curate.outputs import _files, read_dead_letters, read_manifest
+from pipelines.curate.outputs import manifest_shards, read_dead_letters, read_manifest, read_manifest_shard
 from pipelines.curate.report import build_report
 from pipelines.curate.report_html import render_report_html
 from pipelines.filters import build_filters
@@ -46,8 +45,7 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
     cfg: CurateConfig = from_dict(CurateConfig, apply_overrides(old_data, overrides))
     filters = build_filters(cfg.filters)
     new_hash = config_hash(cfg)
-    shards = [(path, table_to_rows(pq.read_table(io.BytesIO(rd.read_bytes(path)))))
-              for path in _files(run_dir, rd.MANIFEST_DIR, ".parquet")]
+    shards = [(path, table_to_rows(read_manifest_shard(path))) for path in manifest_shards(run_dir)]
     recorded = {key for _, rows in shards for row in rows for key in row.scores}
     unscored = sorted({f.name for f in filters for c in f.checks if c.score_key not in recorded})
     verdict = lambda row: (row.keep, [r.describe() for r in row.reject_reasons])  # noqa: E731
@@ -60,7 +58,7 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
     changed = sum(before[row.item_id] != verdict(row) for _, rows in shards for row in rows)
     for path, rows in shards:
         buf = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist([r.to_record() for r in rows], schema=MANIFEST_SCHEMA), buf)
+        pq.write_table(rows_to_table(rows), buf)
         rd.write_atomic(path, buf.getvalue())
     log_entry = {"previous_config_hash": config_hash(from_dict(CurateConfig, old_data)), "config_hash": new_hash,
                  "overrides": list(overrides), "rows_changed": changed,
@@ -86,8 +84,7 @@ def rechoose_representatives(rows: list[ManifestRow], keep_order: list[str]) -> 
     """New thresholds can reject a group's kept member: pick each group's representative again from the recorded
     groups (no hashes recomputed), by the same rank as the dedupe stage. Groups whose kept item lives in an earlier
     run or an eval set (its id is not among the members) stay as they are."""
-    from pipelines.dedupe.representative import (EVAL_LEAKAGE, STAGE, KeepOrder, duplicate_rejection, rank_key,
-                                                 representative_of)
+    from pipelines.dedupe.representative import EVAL_LEAKAGE, STAGE, KeepOrder, duplicate_rejection, rank_key
     order = KeepOrder.parse(keep_order)
     groups: dict[str, list[ManifestRow]] = {}
     for row in rows:
@@ -96,11 +93,14 @@ def rechoose_representatives(rows: list[ManifestRow], keep_order: list[str]) -> 
     for members in groups.values():
         ids = {m.item_id for m in members}
         dedupe = [r for m in members for r in m.reject_reasons if r.stage == STAGE]
-        if any(r.reason == EVAL_LEAKAGE or representative_of(r) not in ids for r in dedupe):
+        if any(r.reason == EVAL_LEAKAGE for r in dedupe) or any(m.duplicate_of and m.duplicate_of not in ids
+                                                                 for m in members):
             continue
         best = min(members, key=lambda m: rank_key(m.to_record(), order))
         for m in members:
             m.reject_reasons = [r for r in m.reject_reasons if r.stage != STAGE]
+            m.duplicate_of = None
             if m.item_id != best.item_id:
-                m.reject_reasons.append(duplicate_rejection(best.item_id))
+                m.reject_reasons.append(duplicate_rejection())
+                m.duplicate_of = best.item_id
             m.keep = not m.reject_reasons

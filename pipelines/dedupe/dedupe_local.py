@@ -12,8 +12,9 @@ import numpy as np
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.components import components_from_pairs
 from pipelines.dedupe.near_pairs import near_pairs_distinct
+from framesift.vocabulary import duplicate_group_id
 from pipelines.dedupe.representative import (EVAL_LEAKAGE, DUPLICATE, GroupDecision, KeepOrder, apply_decision,
-                                             group_id, rank_key)
+                                             rank_key)
 
 
 class _NodeIds:
@@ -75,7 +76,7 @@ def group_decisions(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pai
             continue
         _, best, best_from_index = min(group, key=lambda m: m[0])
         leak = any(from_index and r.get("role") == "eval" for _, r, from_index in group)
-        decision = GroupDecision(group_id([r["item_id"] for _, r, _ in group]), best["item_id"],
+        decision = GroupDecision(duplicate_group_id([r["item_id"] for _, r, _ in group]), best["item_id"],
                                  EVAL_LEAKAGE if leak else DUPLICATE, best_from_index)
         for _, record, from_index in group:
             if not from_index:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from framesift.vocabulary import duplicate_group_id
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.components_beam import ConnectedComponents
 from pipelines.dedupe.near_pairs_beam import NearPairs
@@ -52,7 +53,7 @@ def _decision(summary):
     count, (_, best_id, best_from_index), smallest, leak = summary
     if count < 2:
         return None
-    return GroupDecision("dup-" + smallest, best_id, EVAL_LEAKAGE if leak else DUPLICATE, best_from_index)
+    return GroupDecision(duplicate_group_id([smallest]), best_id, EVAL_LEAKAGE if leak else DUPLICATE, best_from_index)
 
 
 def _decide_members(element):

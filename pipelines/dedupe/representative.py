@@ -9,10 +9,10 @@ pixels). Ranking, best first:
   tier 2  an item some quality filter rejected -- it never beats one that passes
   then the keep_order terms (a missing value ranks last), then item_id ascending, so the choice is deterministic.
 
-A rejected member gets Rejection(stage="dedupe", name="dedupe", reason="duplicate" or "eval_leakage",
-score_key="duplicate_of:<representative item_id>", score=None, threshold=None): the reason stays a short code that
-reports can count, and `representative_of` reads the representative back. Every member gets
-duplicate_group = "dup-" + the smallest member item_id.
+A rejected member gets Rejection(stage="dedupe", name="dedupe", reason="duplicate" or "eval_leakage") (no score,
+op or threshold: nothing was measured against one) and `duplicate_of` = the representative's item_id; the reason
+stays a short code that reports can count. Every member gets duplicate_group = "dup-" + the smallest member item_id
+(framesift.vocabulary.duplicate_group_id).
 """
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from framesift.schemas import Rejection
+from framesift.vocabulary import REASON_DUPLICATE as DUPLICATE
+from framesift.vocabulary import REASON_EVAL_LEAKAGE as EVAL_LEAKAGE
+from framesift.vocabulary import STAGE_DEDUPE as STAGE
 
-STAGE = "dedupe"
-DUPLICATE = "duplicate"
-EVAL_LEAKAGE = "eval_leakage"
-_DUPLICATE_OF = "duplicate_of:"
 TIER_INDEX, TIER_PASSES, TIER_REJECTED = 0, 1, 2
 
 
@@ -97,33 +96,22 @@ class GroupDecision:
         return not self.representative_from_index and self.representative == item_id
 
 
-def duplicate_rejection(representative: str, reason: str = DUPLICATE) -> Rejection:
-    return Rejection(stage=STAGE, name=STAGE, score_key=_DUPLICATE_OF + representative, score=None, op="max",
-                     threshold=None, reason=reason)
-
-
-def representative_of(rejection) -> Optional[str]:
-    """The representative a dedupe rejection points at (record dict or Rejection), else None."""
-    key = _field(rejection, "score_key") or ""
-    if _field(rejection, "stage") == STAGE and key.startswith(_DUPLICATE_OF):
-        return key[len(_DUPLICATE_OF):]
-    return None
+def duplicate_rejection(reason: str = DUPLICATE) -> Rejection:
+    """The rejection of a group member that is not its representative (the representative goes in duplicate_of)."""
+    return Rejection(stage=STAGE, name=STAGE, score_key=None, score=None, op=None, threshold=None, reason=reason)
 
 
 def apply_decision(record: Mapping[str, Any], decision: Optional[GroupDecision]) -> dict:
     """A copy of `record` with dedupe's verdict: earlier dedupe rejections dropped (so re-running is idempotent),
-    duplicate_group set, a rejection added unless it is the representative, keep recomputed."""
+    duplicate_group set, a rejection and duplicate_of added unless it is the representative, keep recomputed."""
     out = dict(record)
     reasons = [r for r in record.get("reject_reasons") or [] if _field(r, "stage") != STAGE]
-    out["duplicate_group"] = None
+    out["duplicate_group"] = out["duplicate_of"] = None
     if decision is not None:
         out["duplicate_group"] = decision.group_id
         if not decision.keeps(record["item_id"]):
-            reasons.append(dataclasses.asdict(duplicate_rejection(decision.representative, decision.reason)))
+            reasons.append(dataclasses.asdict(duplicate_rejection(decision.reason)))
+            out["duplicate_of"] = decision.representative
     out["reject_reasons"] = [r if isinstance(r, Mapping) else dataclasses.asdict(r) for r in reasons]
     out["keep"] = not out["reject_reasons"]
     return out
-
-
-def group_id(member_ids) -> str:
-    return "dup-" + min(member_ids)

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from framesift.schemas import EMBEDDING_SCHEMA, MANIFEST_SCHEMA, check_manifest_schema, embeddings_matrix
+from framesift.manifest_reader import conform
+from framesift.schemas import EMBEDDING_SCHEMA, embeddings_matrix
 from framesift.schemas.latent import DATASET_NAME, SPLIT
 
 # what the encoder needs of an approved row; the rest of the manifest stays behind
@@ -47,10 +48,9 @@ def read_approved(data: bytes, path: str) -> pa.Table:
     """The approved set (framesift export's Parquet: manifest columns + provenance), only the encoder's columns."""
     table = pq.read_table(io.BytesIO(data))
     try:
-        check_manifest_schema(table.schema)
+        table = conform(table, list(ROW_COLUMNS))       # the one manifest reader's compatibility rule
     except ValueError as e:
         raise ValueError(f"{path}: not an approved set written by framesift export ({e})") from None
-    table = table.select(list(ROW_COLUMNS)).cast(pa.schema([MANIFEST_SCHEMA.field(c) for c in ROW_COLUMNS]))
     ids = table.column("item_id")
     if pc.count_distinct(ids).as_py() != table.num_rows:
         raise ValueError(f"{path}: item ids are not unique")

@@ -14,6 +14,8 @@ import numpy as np
 
 from framesift.checks import Check, fails
 from framesift.schemas import Rejection
+from framesift.vocabulary import STAGE_FILTER
+from pipelines.media.luma import luma  # noqa: F401  (the filters take it from here)
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Filter:
     def score(self, sample: Sample) -> dict[str, float]:
         raise NotImplementedError
 
-    def evaluate(self, scores: dict[str, float], stage: str = "filter") -> list[Rejection]:
+    def evaluate(self, scores: dict[str, float], stage: str = STAGE_FILTER) -> list[Rejection]:
         """Every failing check, not only the first, by the one threshold rule (framesift.checks.fails)."""
         failed = []
         for check in self.checks:
@@ -77,11 +79,3 @@ class Filter:
 
     def __repr__(self):
         return f"{type(self).__name__}({dataclasses.asdict(self.params)})"
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """Rec. 601 luma in [0, 1], float32; a 2-d array is taken as luma already."""
-    if rgb.ndim == 2 and rgb.dtype == np.float32:
-        return rgb
-    rgb = rgb.astype(np.float32)
-    return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114) / 255.0

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from pipelines.media.luma import luma
+
 SPECTRUM_BINS = 32
 SPECTRUM_CROP = 256             # centre crop side: a 256^2 FFT costs ~2 ms and sees plenty of texture
 _FLOOR = 1e-8                   # log10 floor for flat images (no power at all above DC)
@@ -30,13 +32,6 @@ class Spectrum:
     @property
     def hf_log10(self) -> float:
         return float(np.log10(max(self.hf_share, _FLOOR)))
-
-
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    if rgb.ndim == 2:
-        return rgb.astype(np.float32) / 255.0
-    rgb = rgb.astype(np.float32)
-    return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114) / 255.0
 
 
 def centre_crop(a: np.ndarray, side: int = SPECTRUM_CROP) -> np.ndarray:
@@ -74,7 +69,7 @@ def power_spectrum(gray: np.ndarray, bins: int = SPECTRUM_BINS) -> Spectrum:
 
 
 def image_spectrum(rgb: np.ndarray) -> Spectrum:
-    return power_spectrum(centre_crop(_luma(rgb)))
+    return power_spectrum(centre_crop(luma(rgb)))
 
 
 def frames_spectrum(frames: Sequence[np.ndarray], max_frames: int = 3) -> Spectrum:

@@ -19,9 +19,9 @@ from typing import Any, Callable, Optional
 
 import torch
 
+from framesift.vocabulary import UNTRAINED, is_untrained
 from pipelines.scoring.weights import WeightsError, check_exists, file_digest, is_remote, local_path
 
-UNTRAINED = "untrained"
 UNTRAINED_SEED = 0
 _PREPROCESS_KEYS = ("mean", "std", "interpolation", "resize_mode")
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".npz", ".ckpt")
@@ -48,7 +48,7 @@ class LoadedClip:
 
     @property
     def untrained(self) -> bool:
-        return self.provenance.endswith("/" + UNTRAINED)
+        return is_untrained(self.provenance)
 
 
 def _register_configs(config_dir: Optional[str]) -> None:

@@ -18,10 +18,10 @@ from typing import Optional
 import torch
 from torch import nn
 
+from framesift.vocabulary import UNTRAINED
 from pipelines.scoring.weights import WeightsError, file_digest, local_path
 
 HEAD_FORMATS = ("laion_mlp", "linear")
-UNTRAINED = "untrained"
 UNTRAINED_SEED = 0
 
 

@@ -18,8 +18,8 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 
 from framesift.config.jobs import ScoringConfig
 from framesift.schemas import EmbeddingRecord, ManifestRow
+from framesift.vocabulary import is_untrained
 from pipelines.scoring.clip_handler import ClipModelHandler
-from pipelines.scoring.clip_model import UNTRAINED
 
 
 def _to_keyed(element):
@@ -54,10 +54,6 @@ class EmbedAndScore(beam.PTransform):
         results, dlq = keyed | "RunInference" >> inference.with_exception_handling()
         failures = dlq.failed_inferences | "FailedItems" >> beam.FlatMap(_failed_items)
         return results, failures
-
-
-def is_untrained(provenance: str) -> bool:
-    return provenance.endswith("/" + UNTRAINED)
 
 
 def embedding_record(item_id: str, result: dict) -> dict:
