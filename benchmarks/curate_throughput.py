@@ -112,11 +112,11 @@ def video_section(scratch: str, env: dict) -> None:
     from framesift.config import load_config
     from framesift.demo_data.sources import video_path
     from pipelines.curate import item_work
-    from pipelines.filters import build_filters
+    from pipelines.filters import curate_filters
     from pipelines.media.video_decode import scaled_size
 
     cfg = load_config("curate", overrides=["scoring.enabled=false"])
-    filters = build_filters(cfg.filters)
+    filters = curate_filters(cfg)
     videos = [video_path("bikes"), video_path("bigbuckbunny")]
     print("\nvideo: clip analysis (split at cuts + every clip's filters, hashes, previews) vs PyAV decoding the "
           "same frames")

@@ -14,7 +14,7 @@ from pipelines.dedupe.dedupe_one_worker import DedupeOnOneWorker
 from pipelines.dedupe.dedupe_transform import Dedupe
 from pipelines.dedupe.exact_keys import exact_key, exact_keys
 from pipelines.dedupe.hash_codes import code_to_hex
-from pipelines.dedupe.incremental import dedupe_against_paths
+from tests.dedupe_reference import dedupe_against_paths
 from pipelines.dedupe.representative import KeepOrder, rank_key
 
 BLURRY = Rejection("filter", "sharpness", "sharpness", 0.001, "min", 0.005, "too_blurry")

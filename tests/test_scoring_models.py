@@ -5,10 +5,11 @@ import pytest
 import torch
 from torch import nn
 
-from framesift.config.jobs import ScoringConfig
+from framesift.config.jobs import HeadConfig, ScoringConfig
 from pipelines.scoring import WeightsError
 from pipelines.scoring.clip_model import ClipSpec, load_clip
-from pipelines.scoring.heads import LaionAestheticMLP, load_head
+from pipelines.scoring.head_formats.laion_mlp import LaionAestheticMLP
+from pipelines.scoring.heads import load_head
 from pipelines.scoring.scorer import build_scorer, score_batch
 from tests.scoring_fixtures import TINY_CLIP, photo_items, write_tiny_config
 
@@ -121,8 +122,9 @@ def test_linear_head_with_sigmoid_and_dimension_mismatch(tmp_path):
 
 
 def test_scorer_outputs_unit_embeddings_scores_and_provenance(config_dir, tmp_path):
-    cfg = ScoringConfig(clip_model=TINY_CLIP, model_config_dir=config_dir, aesthetic_head="untrained",
-                        aesthetic_format="laion_mlp", nsfw_head="untrained", batch_size=2)
+    cfg = ScoringConfig(clip_model=TINY_CLIP, model_config_dir=config_dir, batch_size=2,
+                        heads={"aesthetic": HeadConfig("untrained", "laion_mlp"),
+                               "nsfw": HeadConfig("untrained", "linear", "sigmoid")})
     scorer = build_scorer(cfg)
     items = photo_items()
     out = dict(score_batch(scorer, items, batch_size=2))
@@ -148,7 +150,10 @@ def test_launch_check_reports_missing_weights_without_building_a_model(config_di
     base = ScoringConfig(clip_model=TINY_CLIP, model_config_dir=config_dir)
     check_weights(base)     # untrained: nothing to find
     with pytest.raises(WeightsError, match="aesthetic head \\(laion_mlp\\): weights file .*missing.pth' does not"):
-        check_weights(ScoringConfig(**{**base.__dict__, "aesthetic_head": str(tmp_path / "missing.pth")}))
+        check_weights(ScoringConfig(**{**base.__dict__, "heads": {
+            "aesthetic": HeadConfig(str(tmp_path / "missing.pth"), "laion_mlp")}}))
+    with pytest.raises(WeightsError, match="unknown head format 'mlp9'"):
+        check_weights(ScoringConfig(**{**base.__dict__, "heads": {"aesthetic": HeadConfig("untrained", "mlp9")}}))
     with pytest.raises(WeightsError, match="not in the local cache"):
         check_weights(ScoringConfig(clip_model="ViT-B-32", pretrained="laion2b_s34b_b79k",
                                     cache_dir=str(tmp_path / "empty")))

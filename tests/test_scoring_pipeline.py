@@ -9,7 +9,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import BeamAssertException, assert_that
 
-from framesift.config.jobs import ScoringConfig
+from framesift.config.jobs import HeadConfig, ScoringConfig
 from framesift.schemas import EMBEDDING_SCHEMA, ManifestRow, embeddings_matrix
 from pipelines.curate.decide import apply_decision
 from pipelines.filters import build_filters
@@ -20,8 +20,9 @@ from tests.scoring_fixtures import TINY_CLIP, photo_items, write_tiny_config
 
 @pytest.fixture(scope="module")
 def cfg(tmp_path_factory):
-    return ScoringConfig(enabled=True, clip_model=TINY_CLIP, batch_size=2, aesthetic_head="untrained",
-                         nsfw_head="untrained",
+    return ScoringConfig(enabled=True, clip_model=TINY_CLIP, batch_size=2,
+                         heads={"aesthetic": HeadConfig("untrained", "laion_mlp"),
+                                "nsfw": HeadConfig("untrained", "linear", "sigmoid")},
                          model_config_dir=write_tiny_config(tmp_path_factory.mktemp("clip_configs")))
 
 

@@ -13,7 +13,7 @@ from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import config_to_yaml, load_config
 from framesift.run_layout import CONFIG_FILE, MANIFEST_DIR, THRESHOLDS_FILE
 from framesift.schemas import ManifestRow, Rejection, rows_to_table
-from pipelines.filters import build_filters
+from pipelines.filters import curate_filters
 
 PHOTOS = {"astronaut": skimage.data.astronaut, "coffee": skimage.data.coffee, "chelsea": skimage.data.chelsea,
           "rocket": skimage.data.rocket}
@@ -96,5 +96,5 @@ def make_run(root, n_images=24, media_dir=None) -> str:
     # as `framesift curate` records them
     cfg = load_config("curate", overrides=["filters.sharpness.min=0.005"])
     _write(run, CONFIG_FILE, config_to_yaml(cfg).encode())
-    _write(run, THRESHOLDS_FILE, thresholds_to_json(active_thresholds(build_filters(cfg.filters))).encode())
+    _write(run, THRESHOLDS_FILE, thresholds_to_json(active_thresholds(curate_filters(cfg))).encode())
     return run

@@ -18,8 +18,8 @@ def run(args, extra):
     cfg = load_config(args.job, args.config, args.overrides)
     if args.job == "curate":
         # filter parameters are validated by each filter's own Params (pipelines/filters)
-        from pipelines.filters import build_filters
-        build_filters(cfg.filters)
+        from pipelines.filters import curate_filters
+        curate_filters(cfg)
     print(f"# {args.job} config, hash {config_hash(cfg)}")
     print(config_to_yaml(cfg), end="")
     return 0

@@ -67,6 +67,16 @@ class OutputConfig:
 
 
 @dataclass
+class HeadConfig:
+    """One score head: its weights (a local or gs:// state dict, or "untrained": random weights, fixed seed), its
+    format (registered in pipelines/scoring/head_formats/: laion_mlp, linear, ...) and what turns its output into
+    the score (sigmoid reads a logit as a probability)."""
+    weights: str
+    format: str = "linear"
+    activation: Literal["none", "sigmoid"] = "none"
+
+
+@dataclass
 class ScoringConfig:
     """Model-based scores (pipelines/scoring): open_clip embeddings through Beam's RunInference, heads on them."""
     enabled: bool = False
@@ -80,11 +90,9 @@ class ScoringConfig:
     batch_size: int = 16
     image_size: int = 224               # keyframes are shrunk to this shorter side before they travel to the model
     share_model_across_processes: bool = False  # one model per machine (GPU memory); off on CPU: calls get proxied
-    aesthetic_head: Optional[str] = None    # LAION improved-aesthetic-predictor .pth (ViT-L-14), or "untrained"
-    aesthetic_format: Literal["laion_mlp", "linear"] = "laion_mlp"
-    nsfw_head: Optional[str] = None         # a head on the same embeddings; sigmoid turns its logit into a probability
-    nsfw_format: Literal["laion_mlp", "linear"] = "linear"
-    nsfw_activation: Literal["none", "sigmoid"] = "sigmoid"
+    # score name -> a head on the CLIP image embedding that produces it (pipelines/scoring/heads.py), e.g.
+    # aesthetic: {weights: sac+logos+ava1-l14-linearMSE.pth, format: laion_mlp} (the LAION predictor, ViT-L-14)
+    heads: dict[str, HeadConfig] = field(default_factory=dict)
 
     def __post_init__(self):
         _require(self.batch_size >= 1, f"scoring.batch_size: must be >= 1, got {self.batch_size}")

@@ -14,7 +14,7 @@ from framesift.schemas import ManifestRow
 from framesift.vocabulary import DEAD_SCORE_MODELS, REASON_MODEL_FAILED, STAGE_SCORE_MODELS
 from pipelines.curate import item_work
 from pipelines.curate.sidecar import lookup
-from pipelines.filters import build_filters
+from pipelines.filters import curate_filters
 from pipelines.media.helper_process import acquire_shared_pool, release_shared_pool
 
 NAMESPACE = "framesift"
@@ -52,7 +52,7 @@ class _CurateDoFn(_AnalyzerDoFn):
 
     def setup(self):
         super().setup()
-        self.filters = build_filters(self.cfg.filters)      # for the decision, made here
+        self.filters = curate_filters(self.cfg)      # for the decision, made here
         if self.cfg.scoring.enabled:
             from pipelines.scoring.scorer import shrink_for_clip
             self.shrink = shrink_for_clip
@@ -104,7 +104,7 @@ class MergeModelScores(beam.DoFn):
     def setup(self):
         from pipelines.curate.decide import apply_decision
         from pipelines.scoring.transform import attach_model_outputs
-        self.filters = build_filters(self.cfg.filters)
+        self.filters = curate_filters(self.cfg)
         self.apply_decision, self.attach = apply_decision, attach_model_outputs
 
     def process(self, element):

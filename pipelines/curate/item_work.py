@@ -18,7 +18,7 @@ from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
 from pipelines import run_files
 from pipelines.curate.decide import decide, item_id, score_sample
-from pipelines.filters import Filter, Sample, build_filters
+from pipelines.filters import Filter, Sample, curate_filters
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import phashes
@@ -140,7 +140,7 @@ class ItemAnalyzer:
 
     def setup(self) -> None:
         if self.filters is None:
-            self.filters = build_filters(self.cfg.filters)
+            self.filters = curate_filters(self.cfg)
 
     def __getstate__(self):
         return {"cfg": self.cfg, "run_dir": self.run_dir, "filters": None}   # filters are rebuilt where it runs

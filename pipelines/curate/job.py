@@ -24,7 +24,7 @@ from pipelines.curate.pipeline import build_curate_pipeline
 from pipelines.curate.console import JobProgress, output_to_log, summarize_error
 from pipelines.curate.report import build_report, format_summary
 from pipelines.curate.report_html import render_report_html
-from pipelines.filters import build_filters
+from pipelines.filters import curate_filters
 
 
 class InputError(ValueError):
@@ -161,7 +161,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     run_dir = output if "://" in output else os.path.abspath(output)
     if not overwrite:
         rd.refuse_existing_run(run_dir)           # a rerun refuses before any slow check
-    filters = build_filters(cfg.filters)          # config errors surface before anything runs
+    filters = curate_filters(cfg)          # config errors surface before anything runs
     patterns = resolve_patterns(inputs)
     literal = []
     for path in input_lists:

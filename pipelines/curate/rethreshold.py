@@ -22,7 +22,7 @@ from pipelines.curate.decide import apply_decision
 from pipelines.curate.outputs import manifest_shards, read_dead_letters, read_manifest, read_manifest_shard
 from pipelines.curate.report import build_report
 from pipelines.curate.report_html import render_report_html
-from pipelines.filters import build_filters
+from pipelines.filters import curate_filters
 
 
 def load_run_config(run_dir: str) -> dict:
@@ -43,7 +43,7 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
         # anything else (shots, scoring, dedupe) changes what the scores mean: that needs a new curate run
         raise ConfigError(f"rethreshold changes filters.* only; '{not_thresholds[0]}' needs a new curate run")
     cfg: CurateConfig = from_dict(CurateConfig, apply_overrides(old_data, overrides))
-    filters = build_filters(cfg.filters)
+    filters = curate_filters(cfg)
     new_hash = config_hash(cfg)
     shards = [(path, table_to_rows(read_manifest_shard(path))) for path in manifest_shards(run_dir)]
     recorded = {key for _, rows in shards for row in rows for key in row.scores}

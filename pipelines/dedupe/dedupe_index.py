@@ -88,14 +88,6 @@ def read_dedupe_index(path: str) -> list[dict]:
     return rows
 
 
-def index_embeddings(rows: list[Mapping[str, Any]]) -> tuple[list[int], np.ndarray]:
-    """(positions of rows that carry an embedding, (k, D) float32)."""
-    have = [i for i, r in enumerate(rows) if r.get("embedding") is not None]
-    if not have:
-        return [], np.zeros((0, 0), np.float32)
-    return have, np.array([rows[i]["embedding"] for i in have], np.float32)
-
-
 class WriteDedupeIndex(beam.PTransform):
     """Deduplicated records -> RUN_DIR/dedupe_index/part-*.parquet (no embeddings: those stay in RUN/embeddings)."""
 

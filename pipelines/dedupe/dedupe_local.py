@@ -1,6 +1,6 @@
 """Dedupe manifest records on one machine: the same graph and decisions as the Beam `Dedupe` transform, with numpy
-multi-index hashing for the pairs and scipy for the components. For runs that fit in memory, for the incremental
-check against an earlier index, and as the reference the Beam transform is tested against.
+multi-index hashing for the pairs and scipy for the components. For runs that fit one worker (dedupe_one_worker.py)
+and as the reference the Beam transform is tested against; both read graph_nodes.CONTENT_KINDS.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def group_decisions(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pai
     for record, from_index in members:
         item = nodes(gn.item_node(record["item_id"], from_index))
         edges.append((item, item))
-        edges.extend((item, nodes(n)) for n in gn.content_nodes(record, cfg.exact, near))
+        edges.extend((item, nodes(n)) for n in gn.content_nodes(record, cfg))
     for a, b in semantic_item_pairs:
         edges.append((nodes(gn.item_node(a)), nodes(gn.item_node(b))))
     for a, b in semantic_index_pairs:

@@ -101,7 +101,6 @@ class Dedupe(beam.PTransform):
         cfg = self.cfg
         order = KeepOrder.parse(cfg.keep_order)
         near = cfg.near_max_distance >= 0
-        exact = cfg.exact
         sources = [("New", records, False)]
         if self.index_rows is not None:
             sources.append(("Index", self.index_rows, True))
@@ -114,7 +113,7 @@ class Dedupe(beam.PTransform):
                                             old and r.get("role") == "eval"))))
             edges.append(pcoll | f"{name}ContentEdges" >> beam.FlatMap(
                 lambda r, old=from_index: [(gn.item_node(r["item_id"], old), n)
-                                           for n in gn.content_nodes(r, exact, near)]))
+                                           for n in gn.content_nodes(r, cfg)]))
         if near:
             codes = [pcoll | f"{name}HashCodes" >> beam.FlatMap(_hash_codes) for name, pcoll, _ in sources]
             edges.append(codes | "AllHashCodes" >> beam.Flatten()

@@ -11,7 +11,8 @@ edges to one node, not 5e11 pairs, and exact and near groups merge in one connec
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from pipelines.dedupe.exact_keys import exact_keys
 
@@ -60,11 +61,34 @@ def parse_hash_node(node: str) -> tuple[str, int]:
     return media_type, int(hex_digits, 16)
 
 
-def content_nodes(record: Mapping[str, Any], exact: bool, near: bool) -> list[str]:
+def exact_nodes(record: Mapping[str, Any]) -> list[str]:
     # index rows (dedupe_index.py) carry their exact keys ready-made; manifest records carry the hashes
     keys = record["exact_keys"] if "exact_keys" in record else exact_keys(record)
-    nodes = [EXACT + k for k in keys or []] if exact else []
-    if near:
-        media_type = record.get("media_type") or "image"
-        nodes.extend(hash_node(media_type, h) for h in perceptual_hashes(record))
-    return nodes
+    return [EXACT + k for k in keys or []]
+
+
+def phash_nodes(record: Mapping[str, Any]) -> list[str]:
+    media_type = record.get("media_type") or "image"
+    return [hash_node(media_type, h) for h in perceptual_hashes(record)]
+
+
+@dataclass(frozen=True)
+class ContentKind:
+    """One kind of duplicate evidence a record carries itself: which content nodes it links to, and whether the
+    DedupeConfig turns it on. (Pairs found by a search -- near pHashes, semantic neighbours -- join nodes on top.)"""
+    name: str
+    enabled: Callable[[Any], bool]
+    nodes: Callable[[Mapping[str, Any]], list[str]]
+
+
+# The one list both the Beam transform (dedupe_transform.py) and the in-memory reference (tests/) read: adding a
+# kind of content key is one entry here (plus its config switch).
+CONTENT_KINDS = (
+    ContentKind("exact", lambda cfg: cfg.exact, exact_nodes),
+    ContentKind("near", lambda cfg: cfg.near_max_distance >= 0, phash_nodes),
+)
+
+
+def content_nodes(record: Mapping[str, Any], cfg) -> list[str]:
+    """Every content node of `record` under DedupeConfig `cfg`."""
+    return [node for kind in CONTENT_KINDS if kind.enabled(cfg) for node in kind.nodes(record)]

@@ -79,3 +79,25 @@ class Filter:
 
     def __repr__(self):
         return f"{type(self).__name__}({dataclasses.asdict(self.params)})"
+
+
+class RecordedScoreFilter(Filter):
+    """Holds a min and a max threshold on one recorded score."""
+    score_key: str
+
+    @dataclass
+    class Params:
+        min: Optional[float] = None
+        max: Optional[float] = None
+
+    def score(self, sample: Sample) -> dict[str, float]:
+        return {}
+
+
+def recorded_score_filter(score: str, low_reason: Optional[str] = None,
+                          high_reason: Optional[str] = None) -> type[Filter]:
+    """The filter class for thresholds on recorded score `score` (registered by build_filters for score heads)."""
+    checks = (Check(score, "min", "min", low_reason or f"low_{score}"),
+              Check(score, "max", "max", high_reason or f"high_{score}"))
+    return type(f"RecordedScoreFilter[{score}]", (RecordedScoreFilter,), {"name": score, "score_key": score,
+                                                                          "checks": checks})

@@ -1,13 +1,9 @@
-"""Small heads on L2-normalised CLIP image embeddings (aesthetic, NSFW), loaded from local state dicts.
+"""Heads on L2-normalised CLIP image embeddings (aesthetic, NSFW, any other), loaded from local state dicts.
 
-Two formats:
-  * `laion_mlp`: the christophschuhmann/improved-aesthetic-predictor MLP, exactly as that project defines and
-    publishes it (e.g. sac+logos+ava1-l14-linearMSE.pth): an nn.Sequential named `layers`,
-    Linear(D,1024) Dropout(0.2) Linear(1024,128) Dropout(0.2) Linear(128,64) Dropout(0.1) Linear(64,16) Linear(16,1),
-    so the state-dict keys are layers.{0,2,4,6,7}.{weight,bias}. Its published weights expect ViT-L-14 (D=768).
-  * `linear`: one nn.Linear(D, 1) state dict, keys `weight` (1, D) and `bias` (1,) (a logistic-regression probe).
-The input size is read from the file and checked against the CLIP embedding size before anything runs: a head
-trained on another CLIP produces confident nonsense, not an error, so we make it one.
+Each configured head (`scoring.heads.<score>: {weights, format, activation}`) produces the score named by its key.
+Formats are registered by name in pipelines/scoring/head_formats/ (laion_mlp, linear). The input size is read from
+the file and checked against the CLIP embedding size before anything runs: a head trained on another CLIP produces
+confident nonsense, not an error, so we make it one.
 """
 from __future__ import annotations
 
@@ -19,39 +15,17 @@ import torch
 from torch import nn
 
 from framesift.vocabulary import UNTRAINED
+from pipelines.scoring.head_formats import HeadFormat, head_formats
 from pipelines.scoring.weights import WeightsError, file_digest, local_path
 
-HEAD_FORMATS = ("laion_mlp", "linear")
 UNTRAINED_SEED = 0
 
 
-class LaionAestheticMLP(nn.Module):
-    """The improved-aesthetic-predictor MLP; attribute and index names match its published state dicts."""
-
-    def __init__(self, input_size: int = 768):
-        super().__init__()
-        self.layers = nn.Sequential(
-            nn.Linear(input_size, 1024), nn.Dropout(0.2),
-            nn.Linear(1024, 128), nn.Dropout(0.2),
-            nn.Linear(128, 64), nn.Dropout(0.1),
-            nn.Linear(64, 16),
-            nn.Linear(16, 1),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
-
-
-def build_head(fmt: str, input_size: int) -> nn.Module:
-    if fmt == "laion_mlp":
-        return LaionAestheticMLP(input_size)
-    if fmt == "linear":
-        return nn.Linear(input_size, 1)
-    raise WeightsError(f"unknown head format '{fmt}' (known: {', '.join(HEAD_FORMATS)})")
-
-
-# the tensor whose second dimension is the head's input size, per format
-_INPUT_KEY = {"laion_mlp": "layers.0.weight", "linear": "weight"}
+def head_format(fmt: str, what: str = "head") -> HeadFormat:
+    formats = head_formats()
+    if fmt not in formats:
+        raise WeightsError(f"{what}: unknown head format '{fmt}' (known: {', '.join(sorted(formats))})")
+    return formats[fmt]
 
 
 @dataclass
@@ -90,16 +64,15 @@ def load_head(name: str, path: str, fmt: str, embed_dim: int, clip_provenance: s
               activation: str = "none", device: Optional[torch.device] = None) -> Head:
     """Load head `name` from `path` (local or gs://) or build it with random weights when path is `untrained`."""
     what = f"{name} head ({fmt})"
-    if fmt not in HEAD_FORMATS:
-        raise WeightsError(f"{what}: unknown format (known: {', '.join(HEAD_FORMATS)})")
+    spec = head_format(fmt, what)
     if path == UNTRAINED:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(UNTRAINED_SEED)
-            module = build_head(fmt, embed_dim)
+            module = spec.build(embed_dim)
         return Head(name, module.to(device or "cpu").eval(), f"{fmt}/{UNTRAINED}", activation)
     file = local_path(path, what)
     sd = read_state_dict(file)
-    key = _INPUT_KEY[fmt]
+    key = spec.input_key
     if key not in sd or sd[key].ndim != 2:
         raise WeightsError(f"{what}: '{path}' is not a {fmt} state dict (no 2-d '{key}'; its keys: "
                            f"{', '.join(sorted(sd)[:8])})")
@@ -108,7 +81,7 @@ def load_head(name: str, path: str, fmt: str, embed_dim: int, clip_provenance: s
         raise WeightsError(f"{what}: '{path}' takes {in_dim}-d embeddings but {clip_provenance} produces "
                            f"{embed_dim}-d ones; use the CLIP the head was trained on (the LAION aesthetic "
                            f"predictor needs ViT-L-14, 768-d)")
-    module = build_head(fmt, in_dim)
+    module = spec.build(in_dim)
     try:
         module.load_state_dict(sd, strict=True)
     except RuntimeError as e:

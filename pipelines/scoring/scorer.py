@@ -16,7 +16,7 @@ from PIL import Image
 
 from framesift.config.jobs import ScoringConfig
 from pipelines.scoring.clip_model import ClipSpec, LoadedClip, check_clip_weights, load_clip
-from pipelines.scoring.heads import HEAD_FORMATS, UNTRAINED, Head, load_head
+from pipelines.scoring.heads import UNTRAINED, Head, head_format, load_head
 from pipelines.scoring.weights import WeightsError, check_exists
 
 # (rgb uint8 (H, W, 3), caption or None): what one item brings to the model
@@ -87,13 +87,8 @@ def clip_spec(cfg: ScoringConfig) -> ClipSpec:
 def build_scorer(cfg: ScoringConfig) -> ClipScorer:
     """Load the CLIP model and every configured head; any weights problem raises WeightsError here, at load."""
     clip = load_clip(clip_spec(cfg))
-    heads = []
-    if cfg.aesthetic_head:
-        heads.append(load_head("aesthetic", cfg.aesthetic_head, cfg.aesthetic_format, clip.embed_dim,
-                               clip.provenance, device=clip.device))
-    if cfg.nsfw_head:
-        heads.append(load_head("nsfw", cfg.nsfw_head, cfg.nsfw_format, clip.embed_dim, clip.provenance,
-                               activation=cfg.nsfw_activation, device=clip.device))
+    heads = [load_head(name, h.weights, h.format, clip.embed_dim, clip.provenance, activation=h.activation,
+                       device=clip.device) for name, h in cfg.heads.items()]
     return ClipScorer(clip, heads)
 
 
@@ -101,12 +96,12 @@ def check_weights(cfg: ScoringConfig) -> None:
     """Launch-time check of every configured weights file (CLIP and heads): raises the WeightsError a worker would
     raise, before the job starts. Builds no model; a head's shape is checked when it loads."""
     check_clip_weights(clip_spec(cfg))
-    for name, path, fmt in (("aesthetic", cfg.aesthetic_head, cfg.aesthetic_format),
-                            ("nsfw", cfg.nsfw_head, cfg.nsfw_format)):
-        if fmt not in HEAD_FORMATS:
-            raise WeightsError(f"{name} head: unknown format '{fmt}' (known: {', '.join(HEAD_FORMATS)})")
-        if path and path != UNTRAINED:
-            check_exists(path, f"{name} head ({fmt})")
+    for name, h in cfg.heads.items():
+        head_format(h.format, f"{name} head")
+        if name in ("clip", "caption_similarity"):
+            raise WeightsError(f"scoring.heads.{name}: '{name}' is a score the CLIP model itself produces")
+        if h.weights != UNTRAINED:
+            check_exists(h.weights, f"{name} head ({h.format})")
 
 
 def score_batch(scorer: ClipScorer, items: Sequence[tuple[str, np.ndarray, Optional[str]]],

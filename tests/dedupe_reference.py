@@ -1,18 +1,22 @@
-"""Dedupe a new batch against earlier runs or eval sets (--dedupe-against PATH), on one machine.
-
-The earlier items are not recomputed: their exact keys, pHashes and embeddings come from the persisted index
-(dedupe_index.py). They win every group they join, so a new copy of an already-curated item is rejected as its
-duplicate, and a new item that overlaps an eval set is rejected with reason "eval_leakage".
-"""
+"""Deduping against earlier indexes and eval sets on one machine (--dedupe-against), as the tests check the Beam
+job against: test code, the curate job does this in Beam (dedupe_index.ReadDedupeIndex into Dedupe)."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
-from pipelines.dedupe.dedupe_index import index_embeddings, read_dedupe_index
-from pipelines.dedupe.dedupe_local import dedupe_records
+from pipelines.dedupe.dedupe_index import read_dedupe_index
+from pipelines.dedupe.dedupe_local import dedupe_records  # noqa: F401  (the tests take it from here)
 from pipelines.dedupe.semantic import semantic_pairs, semantic_pairs_between
+
+
+def index_embeddings(rows: list[Mapping[str, Any]]) -> tuple[list[int], np.ndarray]:
+    """(positions of rows that carry an embedding, (k, D) float32)."""
+    have = [i for i, r in enumerate(rows) if r.get("embedding") is not None]
+    if not have:
+        return [], np.zeros((0, 0), np.float32)
+    return have, np.array([rows[i]["embedding"] for i in have], np.float32)
 
 
 def _semantic(records, index_rows, cfg, embeddings):
