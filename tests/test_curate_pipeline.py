@@ -113,7 +113,8 @@ def test_manifest_decisions_and_clips(run):
     # a blurred copy of the astronaut is both too soft and a near duplicate of the (kept) original
     blurred = rows["blurred.jpgNone"]["reject_reasons"]
     assert [r["reason"] for r in blurred] == ["too_blurry", "soft_or_upscaled", "duplicate"]
-    assert blurred[2]["score_key"] == "duplicate_of:" + rows["astronaut.jpgNone"]["item_id"]
+    assert rows["blurred.jpgNone"]["duplicate_of"] == rows["astronaut.jpgNone"]["item_id"]
+    assert (blurred[2]["score_key"], blurred[2]["op"]) == (None, None)
     assert rows["blurred.jpgNone"]["duplicate_group"] == rows["astronaut.jpgNone"]["duplicate_group"] is not None
     assert len(rows["astronaut.jpgNone"]["spectral_profile"]) == 32
     # the two-shot video was split at its hard cut
@@ -243,7 +244,7 @@ def test_dedupe_against_an_earlier_run(run, corpus, tmp_path):
     earlier = {r["item_id"] for r in read_manifest(str(out)).to_pylist() if r["keep"]}
     for r in read_manifest(str(tmp_path / "again")).to_pylist():
         reasons = [x for x in r["reject_reasons"] if x["stage"] == "dedupe"]
-        assert reasons and reasons[0]["score_key"].split(":", 1)[1] in earlier, r["source_uri"]
+        assert reasons and r["duplicate_of"] in earlier, r["source_uri"]
 
 
 def test_scoring_and_dedupe_can_be_switched_off(corpus, tmp_path):
@@ -357,7 +358,7 @@ def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run,
     after = {os.path.basename(r["source_uri"]): r for r in read_manifest(str(copy)).to_pylist()}
     assert after["blurred.jpg"]["keep"], after["blurred.jpg"]["reject_reasons"]
     assert [r["reason"] for r in after["astronaut.jpg"]["reject_reasons"]] == ["blown_highlights", "duplicate"]
-    assert after["astronaut.jpg"]["reject_reasons"][1]["score_key"] == "duplicate_of:" + blurred["item_id"]
+    assert after["astronaut.jpg"]["duplicate_of"] == blurred["item_id"] and after["blurred.jpg"]["duplicate_of"] is None
 
 
 def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatch):
