@@ -34,14 +34,6 @@ SCORE_PREFIX = "score:"
 PREFERENCE_KEY = "preference"
 _READ_COLUMNS = ["item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
                  "preview_path", "caption", "scores", "reject_reasons"]
-BASE_FIELDS = [pa.field("row", pa.int64()), pa.field("shard", pa.int32()), pa.field("shard_row", pa.int64()),
-               pa.field("item_id", pa.string()), pa.field("source_uri", pa.string()),
-               pa.field("media_type", pa.string()), pa.field("keep", pa.bool_()),
-               pa.field("duplicate_group", pa.string()), pa.field("thumbnail_path", pa.string()),
-               pa.field("preview_path", pa.string()), pa.field("caption", pa.string()),
-               pa.field("reasons", pa.string()), pa.field("dedupe_rejected", pa.bool_())]
-
-
 def fingerprint(run_dir: str) -> str:
     h = hashlib.sha256(f"v{INDEX_VERSION}".encode())
     pref = os.path.join(run_dir, PREFERENCE_FILE)

@@ -9,7 +9,6 @@ from typing import Iterable
 STAGE_FILTER = "filter"                 # a quality filter's check (pipelines/filters); reason = the check's reason
 STAGE_SCORE_MODELS = "score_models"     # the model-scoring stage could not score the item
 STAGE_DEDUPE = "dedupe"                 # another member of its duplicate group was kept
-REJECTION_STAGES = (STAGE_FILTER, STAGE_SCORE_MODELS, STAGE_DEDUPE)
 
 # Rejection.reason codes outside the filters
 REASON_MODEL_FAILED = "model_failed"    # unscored is not passing: an NSFW check that could not run must not pass
@@ -22,7 +21,6 @@ DEAD_ANALYZE_IMAGE = "analyze_image"
 DEAD_SPLIT_VIDEO = "split_video"
 DEAD_ANALYZE_CLIP = "analyze_clip"
 DEAD_SCORE_MODELS = "score_models"
-DEAD_LETTER_STAGES = (DEAD_INGEST, DEAD_ANALYZE_IMAGE, DEAD_SPLIT_VIDEO, DEAD_ANALYZE_CLIP, DEAD_SCORE_MODELS)
 
 # model provenance strings ("<name>/<tag>", "<format>/untrained"): random weights are marked so that their scores
 # are never mistaken for real ones

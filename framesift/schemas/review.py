@@ -99,4 +99,3 @@ PROVENANCE_SCHEMA = pa.schema([
     ("decision", pa.string()), ("source", pa.string()), ("reviewer", pa.string()), ("decided_at", pa.string()),
     ("decision_reason", pa.string()), ("human_decision", pa.string()),
 ])
-PROVENANCE_SOURCES = ("pipeline", "human")

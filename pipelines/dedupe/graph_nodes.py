@@ -27,10 +27,6 @@ def is_item_node(node: str) -> bool:
     return node.startswith(ITEM) or node.startswith(INDEX_ITEM)
 
 
-def node_item_id(node: str) -> str:
-    return node[2:]
-
-
 # pHash of a picture with no structure at all: every AC coefficient of the 32x32 thumbnail is exactly 0, so only the
 # DC bit (or nothing) is set. Flat pictures of any colour share it, so it says nothing about duplication (on the demo
 # corpus it merged six unrelated flat images); identical flat files still meet through their exact keys.

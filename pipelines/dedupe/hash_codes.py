@@ -5,8 +5,6 @@ The manifest stores a pHash as 16 hex digits (pipelines/media/perceptual_hash.py
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
-
 import numpy as np
 
 HASH_BITS = 64
@@ -21,11 +19,6 @@ def hex_to_code(hex_digits: str) -> int:
 
 def code_to_hex(code: int) -> str:
     return f"{int(code):016x}"
-
-
-def hex_to_codes(hexes: Iterable[Optional[str]]) -> np.ndarray:
-    """Hex strings -> uint64 array. Missing hashes are an error here: callers drop them first."""
-    return np.array([hex_to_code(h) for h in hexes], dtype=np.uint64)
 
 
 def hamming(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
