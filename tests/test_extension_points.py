@@ -75,6 +75,9 @@ def test_a_new_filter_is_one_module_and_one_config_line(tmp_path, monkeypatch):
     _temporary_module(monkeypatch, tmp_path, pipelines.filters, "redness", REDNESS_FILTER)
     cfg = load_config("curate", overrides=["filters.redness={max: 0.3}"])            # the one config line
     cfg.scoring.enabled, cfg.dedupe.exact, cfg.dedupe.near_max_distance = False, False, -1   # a smaller graph
+    # the module joins the package in this process only; a filter module in pipelines/filters/ is importable in the
+    # decoding helper process too, this temporary one is not
+    cfg.analysis.isolate_image_decoding = cfg.analysis.isolate_video_decoding = False
     media = tmp_path / "media"
     media.mkdir()
     red = np.zeros((160, 160, 3), np.uint8)
