@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from framesift.commands.gcs_credentials import check_gcs_credentials
 from framesift.config import ConfigError
 from framesift.errors import UsageError
 
@@ -94,6 +95,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             raise UsageError("framesift: choose a command (see --help)")
         if extra and not cmd.passthrough:
             raise UsageError(f"framesift {cmd.name}: unrecognized arguments: {' '.join(extra)} (see --help)")
+        check_gcs_credentials(extra + [str(v) for v in vars(args).values()])
         run: Callable[..., int] = importlib.import_module(cmd.module).run
         return int(run(args, extra) or 0)
     except (UsageError, ConfigError, FileNotFoundError, FileExistsError) as e:
