@@ -31,7 +31,7 @@ def check_gcs_credentials(argv: list[str]) -> None:
     try:
         google.auth.default()
     except DefaultCredentialsError:
-        raise UsageError(f"no Google Cloud credentials for the gs:// paths: run `{LOGIN_COMMAND}` (or set "
+        raise UsageError(f"no Google Cloud credentials for the gs:// paths: run \"{LOGIN_COMMAND}\" (or set "
                          f"GOOGLE_APPLICATION_CREDENTIALS to a service-account key file)") from None
 
 
