@@ -34,7 +34,8 @@ def _job_description(extra_args):
 
     cfg = load_config("curate")
     options = pipeline_options(["--runner=DataflowRunner", "--project=fake-project", "--region=us-central1",
-                                "--temp_location=gs://fake-bucket/tmp", "--dry_run=True", "--no_auth", "--sdk_location=container",
+                                "--temp_location=gs://fake-bucket/tmp", "--dry_run=True", "--no_auth",
+                                "--sdk_location=container",
                                 *extra_args])
     assert isinstance(options, PipelineOptions)
     p = beam.Pipeline(options=options)
