@@ -106,6 +106,8 @@ def test_older_manifest_without_newer_columns_still_reads(tmp_path):
 def test_benchmark_script_runs_at_small_scale(tmp_path, monkeypatch, capsys):
     from benchmarks.review_queue_page import main
     monkeypatch.setenv("FRAMESIFT_RUN", "")           # the script sets it; restored after the test
-    assert main(["--rows", "3000", "--repeat", "1", "--run", str(tmp_path / "run")]) == 0
+    # the script's exit status is its speed verdict (page <= 1 s); speed is the benchmark's business, not the
+    # suite's (a loaded CI machine must not fail it), so only what it prints is checked here
+    assert main(["--rows", "3000", "--repeat", "1", "--run", str(tmp_path / "run")]) in (0, 1)
     out = capsys.readouterr().out
     assert "fetch one page" in out and "render one page" in out and "target <= 1 s" in out
