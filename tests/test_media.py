@@ -84,9 +84,10 @@ def test_clip_spans_split_long_shots_evenly():
 
 
 def test_find_cuts_merges_flashes():
-    changes = [1, 1, 1, 1, 50, 60, 1, 1, 1, 1, 55, 1]   # 50 then 60: one cut, the flash frame is merged
+    changes = [1, 1, 1, 1, 50, 60, 1, 1, 1, 1, 55, 1, 1, 1]   # 50 then 60: one cut, the flash frame is merged
     assert find_cuts(changes, threshold=30, min_shot_frames=4) == [5, 11]
     assert find_cuts([70, 1, 1], threshold=30, min_shot_frames=4) == []   # a first shot of 1 frame is no shot
+    assert find_cuts([1, 1, 1, 1, 1, 70, 1], threshold=30, min_shot_frames=4) == []   # nor a last one of 2
 
 
 def _spans_cover_every_frame(path):

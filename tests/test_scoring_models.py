@@ -157,3 +157,4 @@ def test_launch_check_reports_missing_weights_without_building_a_model(config_di
     with pytest.raises(WeightsError, match="not in the local cache"):
         check_weights(ScoringConfig(clip_model="ViT-B-32", pretrained="laion2b_s34b_b79k",
                                     cache_dir=str(tmp_path / "empty")))
+

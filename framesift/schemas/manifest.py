@@ -66,6 +66,11 @@ class ManifestRow:
     pixel_sha256: Optional[str] = None      # of the decoded, oriented full-resolution RGB pixels (images)
     phash: Optional[str] = None             # 64-bit perceptual hash (DCT pHash) as 16 hex digits; clips: keyframe
     phash_crops: list[str] = field(default_factory=list)   # pHashes of centre crops: catches cropped copies
+    # pHashes of the mirror image and of the picture with uniform borders trimmed: flipped and letterboxed copies
+    phash_views: list[str] = field(default_factory=list)
+    # pHashes of sub-regions (bands, corner and centre crops, mirrored too): candidates only, each candidate pair is
+    # checked geometrically before it counts (pipelines/dedupe/verify.py)
+    phash_regions: list[str] = field(default_factory=list)
     # radially averaged luma power spectrum, 32 linear bins DC..Nyquist summing to 1 (pipelines/media/spectrum.py)
     spectral_profile: Optional[list[float]] = None
     fps: Optional[float] = None
@@ -113,6 +118,7 @@ _ARROW_TYPES = {
     "width": pa.int32(), "height": pa.int32(), "mode": pa.string(), "format": pa.string(),
     "exif_orientation": pa.int32(), "bytes": pa.int64(), "sha256": pa.string(),
     "pixel_sha256": pa.string(), "phash": pa.string(), "phash_crops": pa.list_(pa.string()),
+    "phash_views": pa.list_(pa.string()), "phash_regions": pa.list_(pa.string()),
     "spectral_profile": pa.list_(pa.float32()),
     "fps": pa.float64(), "frame_count": pa.int64(), "duration_s": pa.float64(), "codec": pa.string(),
     "has_audio": pa.bool_(),

@@ -81,6 +81,7 @@ class SplitVideo(_AnalyzerDoFn):
         tasks = self.work("split_video", uri)
         Metrics.counter(NAMESPACE, "videos").inc()
         Metrics.counter(NAMESPACE, "hard_cuts").inc(tasks[0]["cuts"])
+        Metrics.counter(NAMESPACE, f"shot_detector_{tasks[0]['shot_detector']}").inc()
         yield from tasks
 
 

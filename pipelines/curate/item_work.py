@@ -21,12 +21,12 @@ from pipelines.curate.decide import decide, item_id, score_sample
 from pipelines.filters import Filter, Sample, curate_filters
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
-from pipelines.media.perceptual_hash import phashes
+from pipelines.media.perceptual_hash import picture_hashes
 from pipelines.media.previews import animated_webp, browser_mp4, thumbnail_jpeg
-from pipelines.media.shots import clip_spans, content_changes, find_cuts
+from pipelines.media.shots import clip_spans, detect_shot_starts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
 
-SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny
+SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny (TransNetV2 reads 48x27)
 _PROBE_KEYS = ("width", "height", "mode", "format", "bytes", "sha256", "fps", "frame_count", "duration_s", "codec",
                "has_audio")
 
@@ -45,15 +45,14 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
     p = decoded.probe
     iid = item_id(uri)
     sample = Sample("image", p["width"], p["height"], [decoded.rgb], detail=decoded.detail)
-    phash, phash_crops = phashes(decoded.rgb)
-    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, phash=phash, phash_crops=phash_crops,
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, **picture_hashes(decoded.rgb),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
     return row, decoded.rgb
 
 
 def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
-    """Probe, decode small, cut at hard cuts and at max_clip_s: one task per clip."""
+    """Probe, decode small, cut at shot boundaries and at max_clip_s: one task per clip."""
     with run_files.open_for_reading(uri) as f:
         digest, size = hashlib.sha256(), 0
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -71,7 +70,7 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
                 for index, rgb in iter_frames(container, SHOT_DETECTION_SIDE):
                     indices.append(index)
                     yield rgb
-            changes = content_changes(frames())
+            starts, detector = detect_shot_starts(frames(), cfg.shots)
         finally:
             container.close()
     if not indices:
@@ -80,10 +79,10 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
     frame_count = indices[-1] + 1
     probe.update(frame_count=frame_count, duration_s=frame_count / probe["fps"], bytes=size,
                  sha256=digest.hexdigest())
-    cuts = [indices[c] for c in find_cuts(changes, cfg.shots.threshold, cfg.shots.min_shot_frames)]
+    cuts = [indices[c] for c in starts]
     spans = clip_spans(frame_count, cuts, probe["fps"], cfg.shots.max_clip_s)
-    return [{"uri": uri, "probe": probe, "clip_index": i, "start_frame": s, "end_frame": e, "cuts": len(cuts)}
-            for i, (s, e) in enumerate(spans)]
+    return [{"uri": uri, "probe": probe, "clip_index": i, "start_frame": s, "end_frame": e, "cuts": len(cuts),
+             "shot_detector": detector} for i, (s, e) in enumerate(spans)]
 
 
 def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
@@ -101,10 +100,9 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
     fps = probe["fps"]
     sample = Sample("clip", probe["width"], probe["height"], frames, fps=fps, duration_s=(end - start) / fps)
     iid = item_id(uri, (start, end))
-    phash, phash_crops = phashes(sample.keyframe)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
-                      **{k: probe[k] for k in _PROBE_KEYS}, phash=phash, phash_crops=phash_crops,
+                      **{k: probe[k] for k in _PROBE_KEYS}, **picture_hashes(sample.keyframe),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     pv = cfg.previews
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))

@@ -161,7 +161,8 @@ class ScoreWithModels(beam.PTransform):
 
 
 class DedupeStage(beam.PTransform):
-    """Exact, near (pHash) and semantic (embedding) duplicate groups; each group keeps one member. Also writes
+    """Exact, near (pHash; region-hash candidates verified geometrically) and semantic (embedding) duplicate
+    groups; each group keeps one member. Also writes
     this run's dedupe index, so later runs can dedupe against it (--dedupe-against)."""
 
     def __init__(self, cfg: CurateConfig, run_dir: str, embeddings=None, n_inputs: Optional[int] = None):
@@ -179,6 +180,11 @@ class DedupeStage(beam.PTransform):
             semantic = (embeddings | "Vectors" >> beam.Map(from_embedding_record)
                         | "TrainedOnly" >> beam.Filter(lambda e: e is not None)
                         | "SemanticPairs" >> SemanticPairs(d.semantic_epsilon, d.semantic_clusters))
+        if d.verify_max_distance >= 0 and d.near_max_distance >= 0:
+            from pipelines.dedupe.candidates_beam import VerifiedPairs
+            verified = rows | "VerifiedPairs" >> VerifiedPairs(d.verify_max_distance, d.near_max_distance,
+                                                                self.run_dir, max_bucket=d.max_bucket)
+            semantic = verified if semantic is None else ((semantic, verified) | "ItemPairs" >> beam.Flatten())
         if self.n_inputs is not None and self.n_inputs <= d.one_worker_max_items:
             from pipelines.dedupe.dedupe_one_worker import DedupeOnOneWorker
             rows = rows | "DedupeOnOneWorker" >> DedupeOnOneWorker(d, semantic_pairs=semantic, index_rows=index)

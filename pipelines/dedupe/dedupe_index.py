@@ -33,6 +33,7 @@ INDEX_SCHEMA = pa.schema([
     pa.field("exact_keys", pa.list_(pa.string())),
     pa.field("phash", pa.string()),
     pa.field("phash_crops", pa.list_(pa.string())),
+    pa.field("phash_views", pa.list_(pa.string())),
     pa.field("duplicate_group", pa.string()),
     pa.field("embedding", pa.list_(pa.float32())),        # L2-normalised, or null
 ], metadata={"framesift.dedupe_index.version": str(INDEX_VERSION)})
@@ -44,6 +45,7 @@ def index_row(record: Mapping[str, Any], role: str = "curated", embedding: Optio
     return {"item_id": record["item_id"], "role": role, "media_type": record.get("media_type"),
             "source_uri": record.get("source_uri"), "exact_keys": exact_keys(record),
             "phash": record.get("phash"), "phash_crops": list(record.get("phash_crops") or []),
+            "phash_views": list(record.get("phash_views") or []),
             "duplicate_group": record.get("duplicate_group"),
             "embedding": None if embedding is None else np.asarray(embedding, np.float32).tolist()}
 

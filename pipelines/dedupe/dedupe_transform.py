@@ -86,7 +86,8 @@ class Dedupe(beam.PTransform):
     """Manifest records (ManifestRow.to_record() dicts) -> the same records, deduplicated.
 
     cfg: a DedupeConfig. semantic_pairs: optional PCollection of (item_id, item_id) pairs to merge as duplicates
-    (e.g. from semantic.semantic_pairs over RUN/embeddings). index_rows: optional PCollection of rows of earlier
+    (e.g. from semantic.semantic_pairs over RUN/embeddings, or geometrically verified region-hash candidates from
+    candidates_beam.VerifiedPairs). index_rows: optional PCollection of rows of earlier
     dedupe indexes (dedupe_index.ReadDedupeIndex): their items win every group they join; new members of a group
     with an "eval" row are rejected as eval_leakage. strict: fail the job if components did not converge in
     cfg.cc_iterations rounds, rather than write wrong groups.

@@ -34,8 +34,9 @@ UNINFORMATIVE_PHASHES = frozenset({0x8000000000000000, 0})
 
 
 def perceptual_hashes(record: Mapping[str, Any]) -> list[str]:
-    """The record's 64-bit pHash, plus any extra hashes in an optional `phash_crops` list (hex strings); hashes of
-    structureless pictures (UNINFORMATIVE_PHASHES) are left out.
+    """The record's 64-bit pHash, plus any extra hashes in the optional `phash_crops` and `phash_views` lists (hex
+    strings: crops, mirror image, borders trimmed); hashes of structureless pictures (UNINFORMATIVE_PHASHES) are
+    left out. Region hashes (`phash_regions`) are not here: they only propose pairs to verify (verify.py).
 
     Why the hook: a 90% centre crop moves a full-frame pHash by 8-26 bits on real photos (measured on skimage's
     photos), past any distance that keeps distinct photos apart. A hash of each item's own centre crop
@@ -43,6 +44,7 @@ def perceptual_hashes(record: Mapping[str, Any]) -> list[str]:
     """
     hashes = [record["phash"]] if record.get("phash") else []
     hashes.extend(h for h in record.get("phash_crops") or [] if h)
+    hashes.extend(h for h in record.get("phash_views") or [] if h)
     return [h for h in hashes if int(h, 16) not in UNINFORMATIVE_PHASHES]
 
 
