@@ -37,8 +37,31 @@ def test_blur_lowers_sharpness_and_is_rejected(filters):
     very_soft = f.score(image_sample(blurred(ASTRONAUT, 6)))["sharpness"]
     assert sharp > soft > very_soft
     assert reasons(f, image_sample(ASTRONAUT)) == []
+    fine = f.score(image_sample(blurred(ASTRONAUT, 6)))["sharpness_fine"]
     assert reasons(f, image_sample(blurred(ASTRONAUT, 6))) == [
-        f"sharpness: too_blurry (sharpness {very_soft:.4g} < min 0.06)"]
+        f"sharpness: too_blurry (sharpness {very_soft:.4g} < min 0.06)",
+        f"sharpness: too_blurry (sharpness_fine {fine:.4g} < min 0.018)"]
+
+
+def _decoded(im: Image.Image):
+    """As the curate job sees a photo: JPEG, decoded to the 512-px analysis size."""
+    import io
+    from pipelines.media.image_decode import decode_image
+    buf = io.BytesIO()
+    im.convert("RGB").save(buf, format="JPEG", quality=90)
+    d = decode_image(buf.getvalue(), 512)
+    return Sample("image", d.probe["width"], d.probe["height"], [d.rgb], detail=d.detail)
+
+
+def test_a_few_pixels_of_blur_on_a_large_photo_is_too_blurry(filters):
+    """A 4-px blur on a ~1000-px photo is invisible at the coarse 128-px scale; the fine scale sees it."""
+    f = filters["sharpness"]
+    photo = Image.fromarray(ASTRONAUT).resize((1024, 1024), Image.LANCZOS)
+    for source in (Image.fromarray(skimage.data.coffee()).resize((1200, 800), Image.LANCZOS), photo):
+        sharp, soft = _decoded(source), _decoded(source.filter(ImageFilter.GaussianBlur(4)))
+        assert f.evaluate(f.score(sharp)) == []
+        got = f.evaluate(f.score(soft))
+        assert [(r.score_key, r.reason) for r in got] == [("sharpness_fine", "too_blurry")]
 
 
 def test_sharpness_ignores_contrast(filters):
@@ -63,14 +86,47 @@ def test_dark_photo_is_too_dark(filters):
     f = filters["exposure"]
     dark = (ASTRONAUT.astype(np.float32) * 0.05).astype(np.uint8)
     got = [r.reason for r in f.evaluate(f.score(image_sample(dark)))]
-    assert got == ["too_dark", "crushed_blacks"]
+    assert got == ["too_dark", "too_dark", "crushed_blacks"]
     assert f.evaluate(f.score(image_sample(ASTRONAUT))) == []
+
+
+@pytest.mark.parametrize("factor", [0.1, 0.15, 0.2])
+def test_darkened_photo_is_too_dark_not_flat(filters, factor):
+    """Darkened to a tenth..fifth, a photo with a bright area keeps a mean above min_mean: its highlights say dark,
+    and the information filter no longer calls it flat."""
+    dark = (COFFEE.astype(np.float32) * factor).astype(np.uint8)
+    exposure = {(r.score_key, r.reason) for r in filters["exposure"].evaluate(filters["exposure"].score(image_sample(dark)))}
+    assert ("luma_p99", "too_dark") in exposure
+    assert filters["information"].evaluate(filters["information"].score(image_sample(dark))) == []
+
+
+def test_over_exposed_photo_is_too_bright(filters):
+    f = filters["exposure"]
+    over = np.clip(COFFEE.astype(np.float32) * 3, 0, 255).astype(np.uint8)
+    assert ("clipped_fraction", "too_bright") in {(r.score_key, r.reason) for r in f.evaluate(f.score(image_sample(over)))}
+    assert f.evaluate(f.score(image_sample(COFFEE))) == []
+
+
+def test_grayscale_is_read_from_pixels():
+    from pipelines.filters.colour import ColourFilter
+    f = ColourFilter(ColourFilter.Params(min_chroma=0.06))
+    grey_rgb = np.stack([skimage.data.camera()] * 3, -1)            # stored as RGB: the file mode says colour
+    import io
+    buf = io.BytesIO()
+    Image.fromarray(grey_rgb).save(buf, format="JPEG", quality=85)
+    grey_jpeg = np.asarray(Image.open(buf).convert("RGB"))
+    tinted = (grey_rgb.astype(np.float32) * [1.0, 0.97, 0.94]).astype(np.uint8)     # a faint sepia
+    for picture in (grey_rgb, grey_jpeg, tinted):
+        assert [r.reason for r in f.evaluate(f.score(image_sample(picture)))] == ["grayscale"]
+    for photo in (COFFEE, ASTRONAUT, skimage.data.chelsea()):
+        assert f.evaluate(f.score(image_sample(photo))) == []
 
 
 def test_blown_out_photo_is_too_bright(filters):
     f = filters["exposure"]
     bright = np.clip(ASTRONAUT.astype(np.float32) * 2 + 200, 0, 255).astype(np.uint8)
-    assert [r.reason for r in f.evaluate(f.score(image_sample(bright)))] == ["too_bright", "blown_highlights"]
+    assert [r.reason for r in f.evaluate(f.score(image_sample(bright)))] == ["too_bright", "too_bright",
+                                                                            "blown_highlights"]
 
 
 def test_flat_image_has_low_information(filters):
@@ -117,6 +173,6 @@ def test_duration_bounds(filters):
 
 def test_missing_threshold_disables_a_check():
     from pipelines.filters.exposure import ExposureFilter
-    f = ExposureFilter(ExposureFilter.Params(min_mean=None, max_dark_fraction=None))
+    f = ExposureFilter(ExposureFilter.Params(min_mean=None, max_dark_fraction=None, min_highlight=None))
     dark = (ASTRONAUT.astype(np.float32) * 0.05).astype(np.uint8)
     assert f.evaluate(f.score(image_sample(dark))) == []

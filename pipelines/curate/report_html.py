@@ -1,15 +1,16 @@
-"""report.html: a self-contained page (inline SVG, no JavaScript, no network) with a histogram per score and its
-thresholds marked, and the reject reasons. Every string from the data is HTML-escaped."""
+"""report.html: a self-contained page (inline SVG, no JavaScript, no network) with the counts as tables, the reject
+reasons, example thumbnails per reason and for the largest duplicate groups (report_examples.py), and a histogram
+per score with its thresholds marked. Every string from the data is HTML-escaped."""
 from __future__ import annotations
 
 import html
-import json
 import math
 
 import numpy as np
 import pyarrow as pa
 
 from framesift.checks import Threshold, by_score
+from pipelines.curate.report_examples import example_sections
 
 W, H, PAD = 360, 140, 24
 
@@ -38,6 +39,25 @@ def _histogram_svg(values: np.ndarray, thresholds: list[tuple[str, float]]) -> s
     return "".join(parts)
 
 
+def _table(title: str, counts: dict) -> str:
+    esc = html.escape
+    rows = "".join(f"<tr><td>{esc(str(k))}</td><td style='text-align:right'>{esc(str(v))}</td></tr>"
+                   for k, v in counts.items())
+    return f"<table><caption style='text-align:left'><b>{esc(title)}</b></caption>{rows or '<tr><td>none</td></tr>'}</table>"
+
+
+def _counts_tables(report: dict) -> str:
+    items = report["items"]
+    by_type = "".join(f"<tr><td>{html.escape(m)}</td><td>{v['total']}</td><td>{v['kept']}</td>"
+                      f"<td>{v['total'] - v['kept']}</td></tr>" for m, v in items["by_media_type"].items())
+    return (_table("inputs", {k: ("-" if v is None else v) for k, v in report["inputs"].items()})
+            + "<table><caption style='text-align:left'><b>items</b></caption>"
+              "<tr><th></th><th>total</th><th>kept</th><th>rejected</th></tr>"
+            + by_type + f"<tr><td><b>all</b></td><td>{items['total']}</td><td>{items['kept']}</td>"
+                        f"<td>{items['rejected']}</td></tr></table>"
+            + f"<p>counts reconcile: <b>{'yes' if report['reconciled'] else 'NO'}</b></p>")
+
+
 def render_report_html(report: dict, manifest: pa.Table, thresholds: list[Threshold]) -> str:
     esc = html.escape
     scores: dict[str, list[float]] = {}
@@ -53,19 +73,23 @@ def render_report_html(report: dict, manifest: pa.Table, thresholds: list[Thresh
              if report.get("untrained_model_scores") else ""),
             ("<p>Model scores: " + esc(", ".join(f"{k} ({n} items)" for k, n in report["models"].items())) + "</p>"
              if report.get("models") else ""),
-            "<h2>Counts</h2><pre>" + esc(json.dumps({k: report[k] for k in ("inputs", "items", "reconciled")},
-                                                     indent=2)) + "</pre>",
-            "<h2>Reject reasons</h2><table>"]
+            "<h2>Counts</h2>", _counts_tables(report),
+            "<h2>Reject reasons</h2><table><tr><th>filter:reason</th><th>items</th><th></th></tr>"]
     total = max(report["items"]["total"], 1)
     for reason, n in report["rejected_by_reason"].items():
         body.append(f'<tr><td>{esc(reason)}</td><td>{n}</td><td><div style="background:#c0392b;height:10px;'
                     f'width:{300 * n / total:.0f}px"></div></td></tr>')
-    body.append("</table><h2>Dead letter</h2><pre>" + esc(json.dumps(report["dead_letter"], indent=2)) + "</pre>")
+    dead = report["dead_letter"]
+    body.append("</table><h2>Dead letter</h2>"
+                + _table("inputs by error type", dead["inputs_by_error_type"])
+                + _table("dead letters by stage", dead["by_stage"])
+                + f"<p>item failures (an item of a readable input): {int(dead['item_failures'])}</p>")
+    body.append(example_sections(manifest))
     body.append("<h2>Scores</h2><p>Red lines: thresholds from the config.</p><div style='display:flex;flex-wrap:wrap'>")
     for key in sorted(scores):
         body.append(f"<figure><figcaption><b>{esc(key)}</b> (n={len(scores[key])})</figcaption>"
                     f"{_histogram_svg(np.asarray(scores[key]), rules.get(key, []))}</figure>")
     body.append("</div>")
     return ("<!doctype html><html><head><meta charset='utf-8'><title>framesift report</title><style>"
-            "body{font-family:sans-serif;margin:2em} td{padding:2px 8px}</style></head><body>"
+            "body{font-family:sans-serif;margin:2em} td,th{padding:2px 8px} table{margin-bottom:1em}</style></head><body>"
             + "".join(body) + "</body></html>")

@@ -63,7 +63,7 @@ class _Verify(beam.DoFn):
     def _features(self, thumb):
         from PIL import Image
 
-        from pipelines.curate import run_dir as rd
+        from pipelines import run_files as rd
         rgb = np.asarray(Image.open(io.BytesIO(rd.read_bytes(rd.join(self.run_dir, *thumb.split("/"))))).convert("RGB"))
         return features(rgb)
 

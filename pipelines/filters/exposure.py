@@ -1,4 +1,10 @@
-"""Exposure: mean luma and the fractions of crushed-black and blown-out pixels."""
+"""Exposure: mean luma, the brightest and darkest tones, and the fractions of crushed-black and blown-out pixels.
+
+A photo darkened to a fifth can keep a mean luma above any sane `min_mean` (a bright sky stays grey) but its
+highlights never get near white: `luma_p99` (the 99th percentile) below `min_highlight` names it too_dark.
+Over-exposure clips: `clipped_fraction` is the share of pixels at luma >= 0.98; above `max_clipped` it is too_bright
+(clean photos here: <= 0.05 with a white sky or specular highlights; photos brightened 2.5-4x: 0.02-0.82).
+"""
 from dataclasses import dataclass
 from typing import Optional
 
@@ -20,14 +26,19 @@ class ExposureFilter(Filter):
         max_bright_fraction: Optional[float] = 0.6     # fraction of pixels with luma > bright_level
         dark_level: float = 0.04
         bright_level: float = 0.96
+        min_highlight: Optional[float] = 0.3           # 99th-percentile luma; clean photos here >= 0.53
+        max_clipped: Optional[float] = 0.1             # share of pixels at luma >= 0.98
 
     checks = (Check("luma_mean", "min", "min_mean", "too_dark"),
+              Check("luma_p99", "min", "min_highlight", "too_dark"),
               Check("luma_mean", "max", "max_mean", "too_bright"),
+              Check("clipped_fraction", "max", "max_clipped", "too_bright"),
               Check("dark_fraction", "max", "max_dark_fraction", "crushed_blacks"),
               Check("bright_fraction", "max", "max_bright_fraction", "blown_highlights"))
 
     def score(self, sample: Sample) -> dict[str, float]:
         y = np.stack([sample.luma(i) for i in range(0, len(sample.frames), max(1, len(sample.frames) // 5))])
-        return {"luma_mean": float(y.mean()),
+        return {"luma_mean": float(y.mean()), "luma_p99": float(np.percentile(y, 99)),
+                "clipped_fraction": float((y >= 0.98).mean()),
                 "dark_fraction": float((y < self.params.dark_level).mean()),
                 "bright_fraction": float((y > self.params.bright_level).mean())}
