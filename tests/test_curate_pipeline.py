@@ -70,7 +70,8 @@ def test_curate_images_transform_rows_and_dead_letters(corpus, tmp_path):
         assert_that(rows | beam.Map(lambda r: (os.path.basename(r["source_uri"]), r["keep"], r["caption"],
                                                [x["reason"] for x in r["reject_reasons"]])),
                     equal_to([("astronaut.jpg", True, "an astronaut", []),
-                              ("blurred.jpg", False, None, ["too_blurry", "soft_or_upscaled"])]), label="rows")
+                              ("blurred.jpg", False, None,
+                               ["too_blurry", "too_blurry", "soft"])]), label="rows")
         assert_that(dead | beam.Map(lambda s: (os.path.basename(json.loads(s)["uri"]), json.loads(s)["stage"],
                                                json.loads(s)["error_type"], json.loads(s)["message"])),
                     equal_to([("zero.jpg", "analyze_image", "ValueError", "empty file (0 bytes)")]), label="dead")
@@ -112,9 +113,11 @@ def test_manifest_decisions_and_clips(run):
     assert [r["reason"] for r in rows["tiny.jpgNone"]["reject_reasons"]] == ["too_small"]
     # a blurred copy of the astronaut is both too soft and a near duplicate of the (kept) original
     blurred = rows["blurred.jpgNone"]["reject_reasons"]
-    assert [r["reason"] for r in blurred] == ["too_blurry", "soft_or_upscaled", "duplicate"]
+    assert [(r["score_key"], r["reason"]) for r in blurred][:3] == [
+        ("sharpness", "too_blurry"), ("sharpness_fine", "too_blurry"), ("spectral_hf_analysis", "soft")]
+    assert blurred[3]["reason"] == "duplicate"
     assert rows["blurred.jpgNone"]["duplicate_of"] == rows["astronaut.jpgNone"]["item_id"]
-    assert (blurred[2]["score_key"], blurred[2]["op"]) == (None, None)
+    assert (blurred[3]["score_key"], blurred[3]["op"]) == (None, None)
     assert rows["blurred.jpgNone"]["duplicate_group"] == rows["astronaut.jpgNone"]["duplicate_group"] is not None
     assert len(rows["astronaut.jpgNone"]["spectral_profile"]) == 32
     # the two-shot video was split at its hard cut

@@ -35,12 +35,34 @@ def image_sample(rgb, detail=None):
 @pytest.mark.parametrize("name", sorted(PHOTOS))
 def test_upscaled_from_a_quarter_scores_worse_and_is_flagged(spectral, name):
     original, upscaled = PHOTOS[name], upscaled_from_quarter(PHOTOS[name])
-    good = spectral.score(image_sample(original))["spectral_hf"]
-    bad = spectral.score(image_sample(upscaled))["spectral_hf"]
+    good = spectral.score(image_sample(original))["spectral_hf_analysis"]
+    bad = spectral.score(image_sample(upscaled))["spectral_hf_analysis"]
     assert bad < good - 1.5, (good, bad)
-    assert spectral.evaluate({"spectral_hf": good}) == []
-    assert [r.describe() for r in spectral.evaluate({"spectral_hf": bad})] == [
-        f"spectral: soft_or_upscaled (spectral_hf {bad:.4g} < min -3)"]
+    assert spectral.evaluate({"spectral_hf_analysis": good}) == []
+    # at its own (analysis) size an image upscaled to it is soft: there is no finer scale to tell them apart
+    assert [r.describe() for r in spectral.evaluate({"spectral_hf_analysis": bad})] == [
+        f"spectral: soft (spectral_hf_analysis {bad:.4g} < min -3)"]
+
+
+def _decoded(im):
+    buf = io.BytesIO()
+    im.convert("RGB").save(buf, format="JPEG", quality=90)
+    d = decode_image(buf.getvalue(), max_side=512)
+    return Sample("image", d.probe["width"], d.probe["height"], [d.rgb], detail=d.detail)
+
+
+@pytest.mark.parametrize("name", sorted(PHOTOS))
+def test_soft_and_upscaled_are_told_apart(name):
+    """Blurred by 0.5 % of its size, a large photo is soft; upscaled 4x, it is upscaled and not soft."""
+    (f,) = build_filters({"spectral": {"min_hf": -3.0, "max_upscale_gap": 1.0}})
+    photo = Image.fromarray(PHOTOS[name])
+    large = photo.resize((photo.width * 2, photo.height * 2), Image.LANCZOS)       # a ~1 MP "original"
+    soft = large.filter(ImageFilter.GaussianBlur(0.005 * max(large.size)))
+    upscaled = photo.resize((photo.width * 4, photo.height * 4), Image.BICUBIC)
+    why = lambda im: [r.reason for r in f.evaluate(f.score(_decoded(im)))]
+    assert why(soft) == ["soft"]
+    assert why(upscaled) == ["upscaled"]
+    assert why(photo) == []
 
 
 def test_blur_lowers_the_score_monotonically(spectral):
