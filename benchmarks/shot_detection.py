@@ -46,7 +46,7 @@ def framesift_cuts(path: str, detector: str) -> list[int]:
 def pyscenedetect_cuts(path: str, adaptive: bool) -> list[int]:
     from scenedetect import AdaptiveDetector, ContentDetector, detect
     scenes = detect(path, AdaptiveDetector() if adaptive else ContentDetector(), backend="pyav")
-    return [start.get_frames() for start, _ in scenes[1:]]
+    return [start.frame_num for start, _ in scenes[1:]]
 
 
 DETECTORS = {
