@@ -89,11 +89,27 @@ def test_beam_verified_pairs_match_the_local_ones(corpus, tmp_path):
     records = []
     for r, thumb in corpus:
         (tmp_path / "previews").mkdir(exist_ok=True)
-        Image.fromarray(thumb).save(tmp_path / "previews" / f"{r['item_id']}.jpg", quality=95)
-        records.append({**r, "thumbnail_path": f"previews/{r['item_id']}.jpg"})
+        # lossless, so the Beam path reads exactly the pixels the local one is given
+        Image.fromarray(thumb).save(tmp_path / "previews" / f"{r['item_id']}.png")
+        records.append({**r, "thumbnail_path": f"previews/{r['item_id']}.png"})
     thumbs = {r["item_id"]: t for r, t in corpus}
     expected = verified_pairs([r for r, _ in corpus], lambda r: thumbs[r["item_id"]], radius=8, strong_distance=6)
     assert expected
     with TestPipeline() as p:
         out = p | beam.Create(records) | VerifiedPairs(8, 6, str(tmp_path), n_hint=1000)
         assert_that(out, equal_to(expected))
+
+
+def test_different_digits_on_paper_are_not_the_same_picture():
+    """Look-alikes the demo corpus holds: blocky upscaled digits on paper with the same grain and light ramp. ORB
+    matches the block corners and the smooth paper correlates; only the ink tiles differ."""
+    from framesift.demo_data.digits import render
+    from framesift.demo_data.sources import load_digits
+    images, _ = load_digits()
+    pictures = [np.asarray(render(images[i], 130, cell, np.random.default_rng(i)))
+                for i, cell in ((0, 11), (1, 11), (2, 12), (10, 11), (20, 14))]
+    feats = [features(_thumb(p)) for p in pictures]
+    for i, a in enumerate(feats):
+        for b in feats[i + 1:]:
+            assert not same_picture(a, b)
+    assert same_picture(feats[0], features(_thumb(np.ascontiguousarray(pictures[0][:, ::-1]))))  # a mirror copy is
