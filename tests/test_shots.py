@@ -93,26 +93,3 @@ def test_f1_matches_hard_cuts_and_transition_spans():
     assert f1_at_tolerance([33, 81, 90], truth) == (1, 2, 1)
     assert f1(*f1_at_tolerance([31, 32], truth)) == pytest.approx(0.5)   # a doubled cut counts once
 
-
-def _detect_in_child(queue):
-    frames = [np.zeros((27, 48, 3), np.uint8)] * 60
-    queue.put(detect_shot_starts(frames, load_config("curate").shots))
-
-
-@needs_transnet
-def test_transnet_runs_in_a_forked_decoder_after_torch_ran_in_the_parent():
-    """The isolated decoder forks the worker; torch's OpenMP pool, started in the parent (CLIP scoring), would hang
-    the child."""
-    import multiprocessing
-    import torch
-    x = torch.randn(256, 256)
-    float((x @ x).sum())                                   # the parent's intra-op thread pool is now running
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    child = ctx.Process(target=_detect_in_child, args=(queue,))
-    child.start()
-    child.join(120)
-    if child.is_alive():
-        child.kill()
-        pytest.fail("TransNetV2 hung in a forked child")
-    assert child.exitcode == 0 and queue.get(timeout=5) == ([], "transnetv2")

