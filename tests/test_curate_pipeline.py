@@ -339,6 +339,7 @@ def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run,
     a, b = dict(astro["scores"])["bright_fraction"], dict(blurred["scores"])["bright_fraction"]
     assert a > b
     rethreshold(str(copy), [f"filters.exposure.max_bright_fraction={(a + b) / 2}", "filters.sharpness.min=0",
+                            "filters.sharpness.min_fine=null",
                             "filters.spectral.min_hf=null"])
     after = {os.path.basename(r["source_uri"]): r for r in read_manifest(str(copy)).to_pylist()}
     assert after["blurred.jpg"]["keep"], after["blurred.jpg"]["reject_reasons"]
