@@ -52,11 +52,12 @@ def profile_series(row: ManifestRow) -> dict[str, list[float]] | None:
 def failing_checks(row: ManifestRow, thresholds: list[Threshold]) -> list[dict]:
     """Why the pipeline rejected the item, one line per failing check: its score, the rule and the threshold,
     and the `--set` key that moves the threshold (when a configured filter made the check)."""
-    keys = {(t.filter, t.reason): t.set_key for t in thresholds}
+    # keyed by score too: one filter may hold two checks with the same reason (sharpness and sharpness_fine)
+    keys = {(t.filter, t.reason, t.score_key): t.set_key for t in thresholds}
     out = []
     for r in row.reject_reasons or []:
         rule = f"{r.score_key} {'>=' if r.op == 'min' else '<='} {r.threshold:.4g}" if r.threshold is not None else ""
         out.append({"check": f"{r.name}: {r.reason}", "score": r.score_key,
                     "value": None if r.score is None else float(f"{r.score:.6g}"), "rule (to pass)": rule,
-                    "threshold": r.threshold, "stage": r.stage, "set with": keys.get((r.name, r.reason), "")})
+                    "threshold": r.threshold, "stage": r.stage, "set with": keys.get((r.name, r.reason, r.score_key), "")})
     return out
