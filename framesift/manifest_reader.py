@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from framesift.run_layout import MANIFEST_DIR
-from framesift.schemas.manifest import MANIFEST_SCHEMA, MANIFEST_VERSION, REQUIRED_COLUMNS, VERSION_KEY
+from framesift.schemas.manifest import Col, MANIFEST_SCHEMA, MANIFEST_VERSION, REQUIRED_COLUMNS, VERSION_KEY
 from framesift.vocabulary import STAGE_DEDUPE
 
 Source = Union[str, IO[bytes]]
@@ -77,8 +77,8 @@ def conform(table: pa.Table, columns: Optional[Sequence[str]] = None, version: O
     for f in fields:
         if f.name in table.column_names:
             cols.append(table.column(f.name).cast(f.type))
-        elif f.name == "duplicate_of" and version < 2 and "reject_reasons" in table.column_names:
-            cols.append(_duplicate_of_from_v1(table.column("reject_reasons")))
+        elif f.name == Col.DUPLICATE_OF and version < 2 and Col.REJECT_REASONS in table.column_names:
+            cols.append(_duplicate_of_from_v1(table.column(Col.REJECT_REASONS)))
         else:
             cols.append(pa.nulls(table.num_rows, f.type))
     return pa.Table.from_arrays(cols, schema=pa.schema(fields, metadata=MANIFEST_SCHEMA.metadata))
@@ -87,8 +87,8 @@ def conform(table: pa.Table, columns: Optional[Sequence[str]] = None, version: O
 def _read_columns(schema: pa.Schema, columns: Optional[Sequence[str]], version: int) -> list[str]:
     """What to read from the file for `columns`: those it has, plus what an upgrade derives them from."""
     wanted = list(columns) if columns is not None else MANIFEST_SCHEMA.names
-    if version < 2 and "duplicate_of" in wanted:
-        wanted = wanted + ["reject_reasons"]
+    if version < 2 and Col.DUPLICATE_OF in wanted:
+        wanted = wanted + [Col.REJECT_REASONS]
     return [n for n in dict.fromkeys(wanted) if n in schema.names]
 
 

@@ -10,12 +10,13 @@ def add_arguments(parser):
 
 
 def run(args, extra):
+    from framesift.schemas.manifest import Col
     from pipelines.curate.report import format_summary
     from pipelines.curate.rethreshold import rethreshold
     report = rethreshold(args.run_dir, args.overrides)
     log = report["rethreshold"]
     print(f"rethreshold: {log['rows_changed']} rows changed decision "
-          f"(config {log['previous_config_hash']} -> {report['config_hash']})")
+          f"(config {log['previous_config_hash']} -> {report[Col.CONFIG_HASH]})")
     if log["filters_without_scores"]:
         print("note: no recorded scores for " + ", ".join(log["filters_without_scores"]) +
               " in this run; their thresholds change nothing here (re-run curate to score them)")

@@ -20,6 +20,62 @@ VERSION_KEY = b"framesift.manifest.version"
 MEDIA_TYPES = ("image", "clip")
 
 
+class Col:
+    """The manifest's column names, each spelled once: code outside framesift/schemas selects columns and reads
+    manifest records by these names, never by quoted strings (tests/test_architecture.py checks it). They are the
+    `ManifestRow` field names; other records that carry the same item (embeddings, review decisions, the UI index)
+    join on `Col.ITEM_ID` too."""
+    ITEM_ID = "item_id"
+    SOURCE_URI = "source_uri"
+    MEDIA_TYPE = "media_type"
+    CLIP_INDEX = "clip_index"
+    START_FRAME = "start_frame"
+    END_FRAME = "end_frame"
+    START_S = "start_s"
+    END_S = "end_s"
+    WIDTH = "width"
+    HEIGHT = "height"
+    MODE = "mode"
+    FORMAT = "format"
+    EXIF_ORIENTATION = "exif_orientation"
+    BYTES = "bytes"
+    SHA256 = "sha256"
+    PIXEL_SHA256 = "pixel_sha256"
+    PHASH = "phash"
+    PHASH_CROPS = "phash_crops"
+    PHASH_VIEWS = "phash_views"
+    PHASH_REGIONS = "phash_regions"
+    SPECTRAL_PROFILE = "spectral_profile"
+    FPS = "fps"
+    FRAME_COUNT = "frame_count"
+    DURATION_S = "duration_s"
+    CODEC = "codec"
+    HAS_AUDIO = "has_audio"
+    SCORES = "scores"
+    MODELS = "models"
+    KEEP = "keep"
+    REJECT_REASONS = "reject_reasons"
+    DUPLICATE_GROUP = "duplicate_group"
+    DUPLICATE_OF = "duplicate_of"
+    THUMBNAIL_PATH = "thumbnail_path"
+    PREVIEW_PATH = "preview_path"
+    CAPTION = "caption"
+    METADATA = "metadata"
+    CONFIG_HASH = "config_hash"
+
+
+class RejectionField:
+    """The fields of a `Rejection` (the structs in `Col.REJECT_REASONS`), for code that reads them as records."""
+    STAGE = "stage"
+    NAME = "name"
+    SCORE_KEY = "score_key"
+    SCORE = "score"
+    OP = "op"
+    THRESHOLD = "threshold"
+    REASON = "reason"
+
+
+
 @dataclass
 class Rejection:
     """Why an item was rejected: which stage and check, its score and the threshold it failed."""
@@ -38,10 +94,12 @@ class Rejection:
         return f"{self.name}: {self.reason} ({self.score_key} {self.score:.4g} {sign} {self.op} {self.threshold:.4g})"
 
 
-REJECTION_TYPE = pa.struct([
-    ("stage", pa.string()), ("name", pa.string()), ("score_key", pa.string()), ("score", pa.float64()),
-    ("op", pa.string()), ("threshold", pa.float64()), ("reason", pa.string()),
-])
+REJECTION_TYPE_FIELDS = [
+    (RejectionField.STAGE, pa.string()), (RejectionField.NAME, pa.string()), (RejectionField.SCORE_KEY, pa.string()),
+    (RejectionField.SCORE, pa.float64()), (RejectionField.OP, pa.string()), (RejectionField.THRESHOLD, pa.float64()),
+    (RejectionField.REASON, pa.string()),
+]
+REJECTION_TYPE = pa.struct(REJECTION_TYPE_FIELDS)
 
 
 @dataclass
@@ -96,41 +154,42 @@ class ManifestRow:
     def to_record(self) -> dict[str, Any]:
         """The dict pyarrow / Beam's WriteToParquet take; maps become key/value lists."""
         rec = dataclasses.asdict(self)
-        rec["scores"] = sorted(self.scores.items())
-        rec["models"] = sorted(self.models.items())
-        rec["metadata"] = sorted(self.metadata.items())
+        rec[Col.SCORES] = sorted(self.scores.items())
+        rec[Col.MODELS] = sorted(self.models.items())
+        rec[Col.METADATA] = sorted(self.metadata.items())
         return rec
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> "ManifestRow":
         rec = dict(rec)
-        rec["scores"] = dict(rec.get("scores") or [])
-        rec["models"] = dict(rec.get("models") or [])
-        rec["metadata"] = dict(rec.get("metadata") or [])
-        rec["reject_reasons"] = [Rejection(**r) for r in rec.get("reject_reasons") or []]
+        for col in (Col.SCORES, Col.MODELS, Col.METADATA):
+            rec[col] = dict(rec.get(col) or [])
+        rec[Col.REJECT_REASONS] = [Rejection(**r) for r in rec.get(Col.REJECT_REASONS) or []]
         return cls(**rec)
 
 
 _ARROW_TYPES = {
-    "item_id": pa.string(), "source_uri": pa.string(), "media_type": pa.string(),
-    "clip_index": pa.int32(), "start_frame": pa.int64(), "end_frame": pa.int64(),
-    "start_s": pa.float64(), "end_s": pa.float64(),
-    "width": pa.int32(), "height": pa.int32(), "mode": pa.string(), "format": pa.string(),
-    "exif_orientation": pa.int32(), "bytes": pa.int64(), "sha256": pa.string(),
-    "pixel_sha256": pa.string(), "phash": pa.string(), "phash_crops": pa.list_(pa.string()),
-    "phash_views": pa.list_(pa.string()), "phash_regions": pa.list_(pa.string()),
-    "spectral_profile": pa.list_(pa.float32()),
-    "fps": pa.float64(), "frame_count": pa.int64(), "duration_s": pa.float64(), "codec": pa.string(),
-    "has_audio": pa.bool_(),
-    "scores": pa.map_(pa.string(), pa.float64()), "models": pa.map_(pa.string(), pa.string()),
-    "keep": pa.bool_(),
-    "reject_reasons": pa.list_(REJECTION_TYPE), "duplicate_group": pa.string(), "duplicate_of": pa.string(),
-    "thumbnail_path": pa.string(), "preview_path": pa.string(), "caption": pa.string(),
-    "metadata": pa.map_(pa.string(), pa.string()), "config_hash": pa.string(),
+    Col.ITEM_ID: pa.string(), Col.SOURCE_URI: pa.string(), Col.MEDIA_TYPE: pa.string(),
+    Col.CLIP_INDEX: pa.int32(), Col.START_FRAME: pa.int64(), Col.END_FRAME: pa.int64(),
+    Col.START_S: pa.float64(), Col.END_S: pa.float64(),
+    Col.WIDTH: pa.int32(), Col.HEIGHT: pa.int32(), Col.MODE: pa.string(), Col.FORMAT: pa.string(),
+    Col.EXIF_ORIENTATION: pa.int32(), Col.BYTES: pa.int64(), Col.SHA256: pa.string(),
+    Col.PIXEL_SHA256: pa.string(), Col.PHASH: pa.string(), Col.PHASH_CROPS: pa.list_(pa.string()),
+    Col.PHASH_VIEWS: pa.list_(pa.string()), Col.PHASH_REGIONS: pa.list_(pa.string()),
+    Col.SPECTRAL_PROFILE: pa.list_(pa.float32()),
+    Col.FPS: pa.float64(), Col.FRAME_COUNT: pa.int64(), Col.DURATION_S: pa.float64(), Col.CODEC: pa.string(),
+    Col.HAS_AUDIO: pa.bool_(),
+    Col.SCORES: pa.map_(pa.string(), pa.float64()), Col.MODELS: pa.map_(pa.string(), pa.string()),
+    Col.KEEP: pa.bool_(),
+    Col.REJECT_REASONS: pa.list_(REJECTION_TYPE), Col.DUPLICATE_GROUP: pa.string(), Col.DUPLICATE_OF: pa.string(),
+    Col.THUMBNAIL_PATH: pa.string(), Col.PREVIEW_PATH: pa.string(), Col.CAPTION: pa.string(),
+    Col.METADATA: pa.map_(pa.string(), pa.string()), Col.CONFIG_HASH: pa.string(),
 }
 assert list(_ARROW_TYPES) == [f.name for f in dataclasses.fields(ManifestRow)], "schema and row out of sync"
+assert sorted(_ARROW_TYPES) == sorted(v for k, v in vars(Col).items() if k.isupper()), "Col and row out of sync"
+assert [n for n, _ in REJECTION_TYPE_FIELDS] == [f.name for f in dataclasses.fields(Rejection)]
 
-_NOT_NULL = {"item_id", "source_uri", "media_type", "keep", "config_hash"}
+_NOT_NULL = {Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP, Col.CONFIG_HASH}
 MANIFEST_SCHEMA = pa.schema(
     [pa.field(name, tp, nullable=name not in _NOT_NULL) for name, tp in _ARROW_TYPES.items()],
     metadata={VERSION_KEY.decode(): str(MANIFEST_VERSION)},
