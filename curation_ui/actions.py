@@ -9,6 +9,7 @@ from typing import MutableMapping, Optional
 from curation_ui.store import Conflict, DecisionStore
 from framesift.schemas import DECISIONS
 from framesift.schemas.review import UNDECIDED
+from framesift.schemas.manifest import Col
 
 REVIEW_STATES = (UNDECIDED,) + DECISIONS
 
@@ -39,7 +40,7 @@ def apply_decision(store: DecisionStore, state: MutableMapping, item_id: str, de
         store.decide(item_id, decision, reviewer, reason, expected_version=seen_version)
     except Conflict as c:
         cur = c.current
-        state["conflict"] = {"item_id": item_id, "name": name, "decision": decision, "reason": reason,
+        state["conflict"] = {Col.ITEM_ID: item_id, "name": name, "decision": decision, "reason": reason,
                              "current": cur.to_record() if cur else None}
         return False
     except ValueError as e:         # e.g. a reject without a reason
@@ -80,7 +81,7 @@ def resolve_conflict(store: DecisionStore, state: MutableMapping, reviewer: Opti
     if not conflict or not overwrite:
         return
     current = conflict["current"]
-    apply_decision(store, state, conflict["item_id"], conflict["decision"], reviewer, conflict["reason"],
+    apply_decision(store, state, conflict[Col.ITEM_ID], conflict["decision"], reviewer, conflict["reason"],
                    current["version"] if current else 0, conflict.get("name", ""))
 
 

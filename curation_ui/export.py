@@ -28,6 +28,7 @@ from curation_ui.store import DecisionStore
 from framesift.config import ReviewConfig
 from framesift.schemas import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REPRESENTATIVE_SCHEMA
 from framesift.vocabulary import REASON_EVAL_LEAKAGE as EVAL_LEAKAGE
+from framesift.schemas.manifest import Col
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,15 @@ def _has_reason(reasons, reason: str) -> np.ndarray:
 
 
 def _decide_batch(batch: pa.Table, decisions: pa.Table, reps: pa.Table, policy: ExportPolicy):
-    ids = batch.column("item_id")
-    keep = batch.column("keep").to_numpy(zero_copy_only=False).astype(bool)
+    ids = batch.column(Col.ITEM_ID)
+    keep = batch.column(Col.KEEP).to_numpy(zero_copy_only=False).astype(bool)
     human = _strings(_lookup(ids, decisions, "item_id", "decision"))
-    rep_item = _strings(_lookup(batch.column("duplicate_group"), reps, "group_id", "item_id")) \
+    rep_item = _strings(_lookup(batch.column(Col.DUPLICATE_GROUP), reps, "group_id", "item_id")) \
         if policy.honour_representatives else np.full(len(ids), None, object)
     item_ids = _strings(ids)
     chosen_group = rep_item != None  # noqa: E711  (elementwise on an object array)
     # choosing a representative never re-admits an item that leaks evaluation data (only an explicit approve does)
-    is_rep = chosen_group & (rep_item == item_ids) & ~_has_reason(batch.column("reject_reasons"), EVAL_LEAKAGE)
+    is_rep = chosen_group & (rep_item == item_ids) & ~_has_reason(batch.column(Col.REJECT_REASONS), EVAL_LEAKAGE)
     base = keep.copy() if policy.start_from_pipeline else np.zeros(len(ids), bool)
     base[chosen_group] = is_rep[chosen_group]
     include = base.copy()
@@ -101,13 +102,13 @@ def approved_batches(run_dir: str, store: DecisionStore, policy: ExportPolicy, s
             table = pa.Table.from_batches([batch])
             include, decision, source, human = _decide_batch(table, decisions, reps, policy)
             stats["rows"] += table.num_rows
-            stats["pipeline_kept"] += int(pc.sum(table.column("keep").cast(pa.int64())).as_py() or 0)
+            stats["pipeline_kept"] += int(pc.sum(table.column(Col.KEEP).cast(pa.int64())).as_py() or 0)
             if not include.any():
                 continue
-            ids = table.column("item_id")
+            ids = table.column(Col.ITEM_ID)
             by_human = decision == "approve"
-            rep_reviewer = _strings(_lookup(table.column("duplicate_group"), reps, "group_id", "reviewer"))
-            rep_at = _strings(_lookup(table.column("duplicate_group"), reps, "group_id", "decided_at"))
+            rep_reviewer = _strings(_lookup(table.column(Col.DUPLICATE_GROUP), reps, "group_id", "reviewer"))
+            rep_at = _strings(_lookup(table.column(Col.DUPLICATE_GROUP), reps, "group_id", "decided_at"))
             dec_reviewer = _strings(_lookup(ids, decisions, "item_id", "reviewer"))
             dec_at = _strings(_lookup(ids, decisions, "item_id", "decided_at"))
             dec_reason = _strings(_lookup(ids, decisions, "item_id", "reason"))

@@ -27,6 +27,7 @@ from curation_ui.store import DecisionStore, now_iso
 from framesift.checks import Threshold
 from framesift.run_layout import (EMBEDDINGS_DIR, FEEDBACK_DIR, FEEDBACK_SUMMARY_FILE, PREFERENCE_FILE,
                                   SUGGESTED_THRESHOLDS_FILE)
+from framesift.schemas.manifest import Col
 
 LABELS = {"approve": 1, "reject": 0}
 
@@ -160,7 +161,7 @@ def _suggest_one(t: Threshold, scores, y, thresholds, values, min_labels, presen
 
 def labelled(store: DecisionStore) -> dict[str, int]:
     table = store.decisions_table()
-    return {i: LABELS[d] for i, d in zip(table.column("item_id").to_pylist(), table.column("decision").to_pylist())
+    return {i: LABELS[d] for i, d in zip(table.column(Col.ITEM_ID).to_pylist(), table.column("decision").to_pylist())
             if d in LABELS}
 
 
@@ -174,7 +175,7 @@ def embeddings_dataset(run_dir: str) -> Optional[ds.Dataset]:
 def _embedding_rows(dataset: ds.Dataset, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(matrix aligned with ids, NaN rows where an item has no embedding; has-embedding mask)."""
     from framesift.schemas import embeddings_matrix
-    t = dataset.to_table(columns=["item_id", "embedding"], filter=ds.field("item_id").isin(pa.array(ids)))
+    t = dataset.to_table(columns=[Col.ITEM_ID, "embedding"], filter=ds.field(Col.ITEM_ID).isin(pa.array(ids)))
     got, mat = embeddings_matrix(t)
     where = {i: k for k, i in enumerate(got)}
     dim = mat.shape[1] if mat.size else 0
@@ -199,8 +200,8 @@ def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Thr
     labels = labelled(store)
     ids = list(labels)
     keys = [k for k in query.score_keys if k != PREFERENCE_KEY]
-    table = query.table(["item_id"] + [SCORE_PREFIX + k for k in keys], include_ids=ids)
-    found = table.column("item_id").to_pylist()
+    table = query.table([Col.ITEM_ID] + [SCORE_PREFIX + k for k in keys], include_ids=ids)
+    found = table.column(Col.ITEM_ID).to_pylist()
     y = np.array([labels[i] for i in found], int)
     scores, present = {}, {}
     for k in keys:

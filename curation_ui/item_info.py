@@ -7,8 +7,9 @@ import numpy as np
 
 from framesift.checks import Threshold, by_score, fails
 from framesift.schemas import ManifestRow
+from framesift.schemas.manifest import Col
 
-_SKIP = {"scores", "reject_reasons", "metadata", "models", "spectral_profile", "caption"}
+_SKIP = {Col.SCORES, Col.REJECT_REASONS, Col.METADATA, Col.MODELS, Col.SPECTRAL_PROFILE, Col.CAPTION}
 
 
 def score_table(row: ManifestRow, thresholds: list[Threshold], extra: dict | None = None) -> list[dict]:

@@ -28,12 +28,13 @@ import pyarrow.parquet as pq
 from framesift.manifest_reader import iter_manifest_batches, manifest_files
 from framesift.run_layout import PREFERENCE_FILE, REVIEW_INDEX_DIR
 from framesift.vocabulary import STAGE_DEDUPE
+from framesift.schemas.manifest import Col
 
 INDEX_VERSION = 4
 SCORE_PREFIX = "score:"
 PREFERENCE_KEY = "preference"
-_READ_COLUMNS = ["item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
-                 "preview_path", "caption", "scores", "reject_reasons"]
+_READ_COLUMNS = [Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP, Col.DUPLICATE_GROUP, Col.THUMBNAIL_PATH,
+                 Col.PREVIEW_PATH, Col.CAPTION, Col.SCORES, Col.REJECT_REASONS]
 def fingerprint(run_dir: str) -> str:
     h = hashlib.sha256(f"v{INDEX_VERSION}".encode())
     pref = os.path.join(run_dir, PREFERENCE_FILE)
@@ -90,25 +91,25 @@ def _score_columns(scores: pa.Array) -> dict[str, pa.Array]:
 def _index_batch(batch: pa.RecordBatch, start: int, shard: int, shard_start: int,
                  preference: pa.Table | None, reason_counts: Counter) -> pa.Table:
     n = batch.num_rows
-    caption = batch.column("caption")
+    caption = batch.column(Col.CAPTION)
     cols = {
         "row": pa.array(np.arange(start, start + n, dtype=np.int64)),
         "shard": pa.array(np.full(n, shard, np.int32)),
         "shard_row": pa.array(np.arange(shard_start, shard_start + n, dtype=np.int64)),
-        **{name: batch.column(name) for name in ("item_id", "source_uri", "media_type", "keep", "duplicate_group",
-                                                 "thumbnail_path", "preview_path")},
-        "caption": pc.utf8_slice_codeunits(caption, 0, 300),
-        "reasons": _reason_strings(batch.column("reject_reasons"), reason_counts),
-        "dedupe_rejected": _dedupe_flags(batch.column("reject_reasons")),
+        **{name: batch.column(name) for name in (Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP,
+                                                 Col.DUPLICATE_GROUP, Col.THUMBNAIL_PATH, Col.PREVIEW_PATH)},
+        Col.CAPTION: pc.utf8_slice_codeunits(caption, 0, 300),
+        "reasons": _reason_strings(batch.column(Col.REJECT_REASONS), reason_counts),
+        "dedupe_rejected": _dedupe_flags(batch.column(Col.REJECT_REASONS)),
     }
-    cols.update(_score_columns(batch.column("scores")))
+    cols.update(_score_columns(batch.column(Col.SCORES)))
     if preference is not None:
         same_order = preference.num_rows >= start + n and \
-            preference.column("item_id").slice(start, n).equals(pa.chunked_array([batch.column("item_id")]))
+            preference.column(Col.ITEM_ID).slice(start, n).equals(pa.chunked_array([batch.column(Col.ITEM_ID)]))
         if same_order:      # feedback writes scores in index order: no hash join needed
             cols[SCORE_PREFIX + PREFERENCE_KEY] = preference.column("preference_score").slice(start, n)
         else:
-            pos = pc.index_in(batch.column("item_id"), preference.column("item_id"))
+            pos = pc.index_in(batch.column(Col.ITEM_ID), preference.column(Col.ITEM_ID))
             cols[SCORE_PREFIX + PREFERENCE_KEY] = pc.take(preference.column("preference_score"), pos)
     return pa.table(cols)
 
@@ -117,7 +118,7 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
     """Stream the manifest into Arrow IPC fragments under out_dir; returns (and writes) the index metadata."""
     files = manifest_files(run_dir)
     pref_path = os.path.join(run_dir, PREFERENCE_FILE)
-    preference = pq.read_table(pref_path, columns=["item_id", "preference_score"]) \
+    preference = pq.read_table(pref_path, columns=[Col.ITEM_ID, "preference_score"]) \
         if os.path.exists(pref_path) else None
     os.makedirs(out_dir, exist_ok=True)
     row, frag, score_keys, fragments, reasons, groups = 0, 0, set(), [], Counter(), set()
@@ -125,7 +126,7 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
         shard_row = 0
         for batch in iter_manifest_batches(path, batch_rows, _READ_COLUMNS):
             table = _index_batch(batch, row, shard, shard_row, preference, reasons)
-            groups.update(pc.unique(table.column("duplicate_group").drop_null()).to_pylist())
+            groups.update(pc.unique(table.column(Col.DUPLICATE_GROUP).drop_null()).to_pylist())
             name = f"frag-{frag:06d}.arrow"
             with pa.OSFile(os.path.join(out_dir, name), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
                 w.write_table(table)

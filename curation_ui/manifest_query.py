@@ -19,9 +19,10 @@ import pyarrow.dataset as ds
 from curation_ui.manifest_index import SCORE_PREFIX, ensure_index
 from framesift.manifest_reader import read_row_group_slice
 from framesift.schemas import ManifestRow, table_to_rows
+from framesift.schemas.manifest import Col
 
-CARD_COLUMNS = ["row", "item_id", "source_uri", "media_type", "keep", "duplicate_group", "thumbnail_path",
-                "preview_path", "caption", "reasons", "dedupe_rejected"]
+CARD_COLUMNS = ["row", Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP, Col.DUPLICATE_GROUP, Col.THUMBNAIL_PATH,
+                Col.PREVIEW_PATH, Col.CAPTION, "reasons", "dedupe_rejected"]
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ class ManifestQuery:
                    exclude_ids: Optional[Iterable[str]] = None) -> Optional[pc.Expression]:
         parts = []
         if q.keep is not None:
-            parts.append(pc.field("keep") == q.keep)
+            parts.append(pc.field(Col.KEEP) == q.keep)
         if q.media_type:
-            parts.append(pc.field("media_type") == q.media_type)
+            parts.append(pc.field(Col.MEDIA_TYPE) == q.media_type)
         if q.reasons:
             any_reason = None
             for code in q.reasons:
@@ -112,13 +113,13 @@ class ManifestQuery:
             if hi is not None:
                 parts.append(col <= hi)
         if q.duplicate_group == "*":
-            parts.append(pc.field("duplicate_group").is_valid())
+            parts.append(pc.field(Col.DUPLICATE_GROUP).is_valid())
         elif q.duplicate_group:
-            parts.append(pc.field("duplicate_group") == q.duplicate_group)
+            parts.append(pc.field(Col.DUPLICATE_GROUP) == q.duplicate_group)
         if include_ids is not None:
-            parts.append(pc.field("item_id").isin(pa.array(list(include_ids), pa.string())))
+            parts.append(pc.field(Col.ITEM_ID).isin(pa.array(list(include_ids), pa.string())))
         if exclude_ids:
-            parts.append(~pc.field("item_id").isin(pa.array(list(exclude_ids), pa.string())))
+            parts.append(~pc.field(Col.ITEM_ID).isin(pa.array(list(exclude_ids), pa.string())))
         if not parts:
             return None
         expr = parts[0]
@@ -166,7 +167,7 @@ class ManifestQuery:
             cols = {c: part.column(c).to_pylist() if c in part.column_names else [None] * len(where) for c in wanted}
             for j, pos in enumerate(where):
                 rec = {c: cols[c][j] for c in wanted}
-                rec["scores"] = {k[len(SCORE_PREFIX):]: rec.pop(k) for k in score_cols if rec.get(k) is not None}
+                rec[Col.SCORES] = {k[len(SCORE_PREFIX):]: rec.pop(k) for k in score_cols if rec.get(k) is not None}
                 for k in score_cols:
                     rec.pop(k, None)
                 out[pos] = rec
@@ -176,7 +177,7 @@ class ManifestQuery:
     def item_ids(self, q: QueueQuery, include_ids=None, exclude_ids=None) -> list[str]:
         """Every matching item id, in queue order (for batch actions on the filtered selection)."""
         rows, _ = self._matching(q, include_ids, exclude_ids)
-        ids = pa.chunked_array([f.column("item_id") for f in self._fragments], pa.string())
+        ids = pa.chunked_array([f.column(Col.ITEM_ID) for f in self._fragments], pa.string())
         return ids.take(rows).to_pylist()
 
     @_reopening
@@ -187,13 +188,13 @@ class ManifestQuery:
     def find(self, item_ids: Iterable[str]) -> list[dict]:
         """Index rows for these ids (any order)."""
         ids = list(item_ids)
-        t = self.dataset.to_table(columns=["row"], filter=pc.field("item_id").isin(pa.array(ids, pa.string())))
+        t = self.dataset.to_table(columns=["row"], filter=pc.field(Col.ITEM_ID).isin(pa.array(ids, pa.string())))
         return self.take_rows(sorted(t.column("row").to_pylist()))
 
     @_reopening
     def manifest_row(self, item_id: str) -> Optional[ManifestRow]:
         """The full manifest row, read from the single Parquet row group that holds it."""
-        t = self.dataset.to_table(columns=["shard", "shard_row"], filter=pc.field("item_id") == item_id)
+        t = self.dataset.to_table(columns=["shard", "shard_row"], filter=pc.field(Col.ITEM_ID) == item_id)
         if t.num_rows == 0:
             return None
         shard, shard_row = t.column("shard")[0].as_py(), t.column("shard_row")[0].as_py()

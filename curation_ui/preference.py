@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from curation_ui.agreement import agreement, held_back_folds
 from curation_ui.manifest_index import SCORE_PREFIX
+from framesift.schemas.manifest import Col
 
 
 @dataclass
@@ -81,27 +82,27 @@ def fit_preference(scores: dict[str, np.ndarray], y: np.ndarray, keys: list[str]
 
 def score_all(model: PreferenceModel, query, keys: list[str], embeddings) -> pa.Table:
     """item_id -> preference_score (probability of approval) for every item in the index."""
-    cols = ["item_id"] + [SCORE_PREFIX + k for k in model.keys]
+    cols = [Col.ITEM_ID] + [SCORE_PREFIX + k for k in model.keys]
     parts = []
     for batch in query.batches(cols):
         s = np.stack([batch.column(SCORE_PREFIX + k).to_numpy(zero_copy_only=False).astype(float)
                       if SCORE_PREFIX + k in batch.schema.names else np.full(batch.num_rows, np.nan)
                       for k in model.keys], axis=1) if model.keys else np.zeros((batch.num_rows, 0))
-        parts.append(pa.table({"item_id": batch.column("item_id"), "logit": model.score_logit(s)}))
-    table = pa.concat_tables(parts) if parts else pa.table({"item_id": pa.array([], pa.string()),
+        parts.append(pa.table({Col.ITEM_ID: batch.column(Col.ITEM_ID), "logit": model.score_logit(s)}))
+    table = pa.concat_tables(parts) if parts else pa.table({Col.ITEM_ID: pa.array([], pa.string()),
                                                            "logit": pa.array([], pa.float64())})
     logit = table.column("logit").to_numpy() + model.intercept
     if model.embedding_dim and embeddings is not None:
         from framesift.schemas import embeddings_matrix
         emb_parts = []
-        for batch in embeddings.to_batches(columns=["item_id", "embedding"]):
+        for batch in embeddings.to_batches(columns=[Col.ITEM_ID, "embedding"]):
             ids, mat = embeddings_matrix(pa.Table.from_batches([batch]))
             if mat.shape[1] == model.embedding_dim:
-                emb_parts.append(pa.table({"item_id": pa.array(ids, pa.string()),
+                emb_parts.append(pa.table({Col.ITEM_ID: pa.array(ids, pa.string()),
                                            "e": model.embedding_logit(mat.astype(float))}))
         if emb_parts:
             e = pa.concat_tables(emb_parts)
-            pos = pc.index_in(table.column("item_id"), e.column("item_id"))
+            pos = pc.index_in(table.column(Col.ITEM_ID), e.column(Col.ITEM_ID))
             logit = logit + pc.fill_null(pc.take(e.column("e"), pos), 0.0).to_numpy()
-    return pa.table({"item_id": table.column("item_id"),
+    return pa.table({Col.ITEM_ID: table.column(Col.ITEM_ID),
                      "preference_score": pa.array(1 / (1 + np.exp(-logit)), pa.float64())})

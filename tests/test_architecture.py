@@ -2,6 +2,7 @@
 what actually lands in sys.modules when the UI, the model half or `framesift --help` is imported."""
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -81,8 +82,11 @@ def test_dedupe_index_imports_first():
 
 # Manifest column names are spelled once, in framesift/schemas (`Col`). A quoted column name used as a key
 # (`row["keep"]`, `rec.get("caption")`, `{"width": w}`), a column selector (`table.column("item_id")`,
-# `pc.field("keep")`, `columns=[...]`) or a membership test anywhere else is a second spelling that can drift.
-# Allowed: records of their own that merely share a word with the manifest.
+# `pc.field("keep")`, `columns=[...]`, a list of columns), a comparison or a membership test anywhere else is a
+# second spelling that can drift.
+# Allowed: records of their own that merely share a word with the manifest, as a whole file below or, for a key of
+# something else (a URL parameter, a UI event), by a comment saying so ("not a manifest column") on its line or the
+# line above.
 _SCANNED = ("framesift", "pipelines", "curation_ui", "model", "benchmarks")
 _COLUMN_NAME_ALLOWED = {
     "framesift/schemas": "the definition itself",
@@ -98,21 +102,6 @@ _NOT_YET_CONVERTED = {
     "benchmarks/curation_pays_off.py",
     "benchmarks/near_dup_accuracy.py",
     "benchmarks/review_queue_page.py",
-    "curation_ui/actions.py",
-    "curation_ui/app_pages/duplicates.py",
-    "curation_ui/app_pages/item.py",
-    "curation_ui/app_pages/queue.py",
-    "curation_ui/duplicates.py",
-    "curation_ui/export.py",
-    "curation_ui/feedback.py",
-    "curation_ui/manifest_index.py",
-    "curation_ui/manifest_query.py",
-    "curation_ui/preference.py",
-    "curation_ui/ui/cards.py",
-    "curation_ui/ui/filters.py",
-    "curation_ui/ui/item_view.py",
-    "curation_ui/ui/queue_view.py",
-    "curation_ui/ui/review_grid.py",
     "model/autoencoder_training/data.py",
     "pipelines/curate/analyze.py",
     "pipelines/curate/item_work.py",
@@ -145,6 +134,7 @@ _NOT_YET_CONVERTED = {
     "pipelines/scoring/scorer.py",
     "pipelines/scoring/transform.py",
 }
+_NOT_A_COLUMN = re.compile(r"#.*not (a )?manifest columns?")
 _SELECTORS = {"get", "pop", "setdefault", "column", "field", "select", "drop", "drop_columns", "set_column",
               "append_column", "add_column", "remove_column", "sort_by", "group_by", "rename_columns",
               "get_field_index"}
@@ -163,9 +153,14 @@ def quoted_column_names(path: str, columns: set) -> list:
     """(line, name) of every quoted manifest column name used as a key, selector or membership test in a file."""
     import ast
     with open(path, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
+        source = f.read()
+    tree = ast.parse(source)
     found = []
+    exports = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+               and any(getattr(target, "id", None) == "__all__" for target in node.targets)}
     for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and id(node) not in exports:   # columns to read/show
+            found += _strings(node)
         if isinstance(node, ast.Subscript):
             found += _strings(node.slice)
         elif isinstance(node, ast.Call):
@@ -182,7 +177,10 @@ def quoted_column_names(path: str, columns: set) -> list:
         elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
             for side in [node.left] + node.comparators:
                 found += _strings(side)
-    return sorted({(s.lineno, s.value) for s in found if s.value in columns})
+    lines = source.splitlines()
+    exempt = {i + 1 for i, line in enumerate(lines) if _NOT_A_COLUMN.search(line)}
+    return sorted({(s.lineno, s.value) for s in found
+                   if s.value in columns and s.lineno not in exempt and s.lineno - 1 not in exempt})
 
 
 def test_manifest_column_names_are_spelled_once():
@@ -212,6 +210,8 @@ def test_the_column_scan_finds_a_quoted_column(tmp_path):
     src = tmp_path / "sample.py"
     src.write_text('row["keep"]\nrow.get("caption")\nt.column("item_id")\nx = {"width": 1}\n'
                    'pq.read_table(p, columns=["scores"])\nif "fps" in row: pass\nok = f.name == "codec"\n'
-                   'print("keep")\n')
+                   'print("keep")\nCOLUMNS = ("mode", "phash")\n'
+                   'row["width"]  # a URL parameter, not a manifest column\n')
     assert quoted_column_names(str(src), set(MANIFEST_SCHEMA.names)) == [
-        (1, "keep"), (2, "caption"), (3, "item_id"), (4, "width"), (5, "scores"), (6, "fps"), (7, "codec")]
+        (1, "keep"), (2, "caption"), (3, "item_id"), (4, "width"), (5, "scores"), (6, "fps"), (7, "codec"),
+        (9, "mode"), (9, "phash")]

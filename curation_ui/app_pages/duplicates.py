@@ -6,6 +6,7 @@ from curation_ui import actions
 from curation_ui.duplicates import group_ids, load_groups
 from curation_ui.ui.cards import display_name, flash, pipeline_text, thumbnail
 from curation_ui.ui.context import review_context
+from framesift.schemas.manifest import Col
 
 PER_PAGE, COLUMNS = 8, 6
 
@@ -38,12 +39,12 @@ for group in load_groups(ctx.query, ctx.store, ids):
                     st.image(data, width="stretch")
                 st.text(display_name(member)[:50])
                 st.text(pipeline_text(member)[:60])
-                if member["item_id"] == group.representative:
+                if member[Col.ITEM_ID] == group.representative:
                     st.text("★ representative")
                 else:
-                    st.button("Make representative", key=f"rep_{group.group_id}_{member['item_id']}",
+                    st.button("Make representative", key=f"rep_{group.group_id}_{member[Col.ITEM_ID]}",
                               disabled=not ctx.reviewer, on_click=actions.choose_representative,
-                              args=(ctx.store, st.session_state, group.group_id, member["item_id"],
+                              args=(ctx.store, st.session_state, group.group_id, member[Col.ITEM_ID],
                                     ctx.reviewer, group.version))
         if len(group.members) > 2 * COLUMNS:
             st.text(f"... and {len(group.members) - 2 * COLUMNS} more (Queue: filter by this group)")

@@ -10,6 +10,7 @@ from curation_ui.ui.cards import conflict_banner, decision_buttons, decision_tex
 from curation_ui.ui.context import review_context
 from curation_ui.ui.item_view import full_media, spectral_chart
 from curation_ui.ui.review_grid import GOTO, review_grid
+from framesift.schemas.manifest import Col
 
 ctx = review_context()
 goto = st.session_state.pop(GOTO, None)
@@ -17,7 +18,7 @@ if goto and goto[0] == "queue":
     st.switch_page("app_pages/queue.py")
 st.sidebar.text_input("Open another item (paste its id)", key="item_lookup",
                       on_change=lambda: st.query_params.update(item=st.session_state["item_lookup"].strip()))
-item_id = st.query_params.get("item") or st.session_state.get("item_id") or ""
+item_id = st.query_params.get("item") or st.session_state.get(Col.ITEM_ID) or ""
 if not item_id:
     st.info("Open an item from the queue (o), or paste an item id in the sidebar.")
     st.stop()
@@ -25,7 +26,7 @@ row = ctx.query.manifest_row(item_id)
 if row is None:
     st.error("No item with this id in the manifest.")
     st.stop()
-st.session_state["item_id"] = item_id
+st.session_state[Col.ITEM_ID] = item_id
 st.query_params["item"] = item_id
 index_row = ctx.query.find([item_id])[0]
 name = display_name(index_row)
@@ -52,7 +53,7 @@ with left:
         st.text(f"caption: {row.caption}")
 
 st.subheader("Scores")
-extra = {k: v for k, v in index_row["scores"].items() if k not in row.scores}    # e.g. preference
+extra = {k: v for k, v in index_row[Col.SCORES].items() if k not in row.scores}    # e.g. preference
 scores = pd.DataFrame(score_table(row, ctx.thresholds, extra))
 if not scores.empty:
     scores = scores.sort_values("passes", key=lambda s: s.map({False: 0, True: 1}).fillna(2), kind="stable")

@@ -12,6 +12,7 @@ from curation_ui.ui.context import review_context
 from curation_ui.ui.filters import queue_filters
 from curation_ui.ui.queue_view import batch_panel, controls, open_item, page_view
 from curation_ui.ui.review_grid import GOTO, card, review_grid
+from framesift.schemas.manifest import Col
 
 ctx = review_context()
 # the grid gets the window: less empty space above it (a constant style, no data in it)
@@ -28,7 +29,7 @@ if not page.rows and page_no > 0:        # the last page emptied (its items were
     st.session_state["q_page"] = page_no = max(0, -(-page.total // size) - 1)
     page = ctx.query.page(q, page_no * size, size, include, exclude)
 
-decisions = ctx.store.get_many(r["item_id"] for r in page.rows)
+decisions = ctx.store.get_many(r[Col.ITEM_ID] for r in page.rows)
 view = page_view(ctx, page, decisions, states)
 if not ctx.reviewer:
     st.info("Enter your name in the sidebar (Reviewer) to record decisions.")
@@ -41,9 +42,9 @@ pages = max(1, -(-page.total // size))
 if page.rows:
     row = page.rows[cursor]
     status = (f"Current ({cursor + 1} of {len(page.rows)} on page {page_no + 1}/{pages}, {page.total:,} match): "
-              f"{view.names[row['item_id']]} — {decision_text(decisions.get(row['item_id']))}")
+              f"{view.names[row[Col.ITEM_ID]]} — {decision_text(decisions.get(row[Col.ITEM_ID]))}")
 else:
     status = "No items match these filters."
 st.text(status)
-review_grid(ctx, view, [card(ctx, r, decisions.get(r["item_id"]), i, q.sort_by) for i, r in enumerate(page.rows)],
+review_grid(ctx, view, [card(ctx, r, decisions.get(r[Col.ITEM_ID]), i, q.sort_by) for i, r in enumerate(page.rows)],
             "")

@@ -12,13 +12,14 @@ from curation_ui.media import MediaPathError, MediaRoots, gif_from_webp
 from curation_ui.review_keys import REASON_STATE, View
 from curation_ui.ui.context import Review
 from framesift.schemas import ReviewDecision
+from framesift.schemas.manifest import Col
 
 ICONS = {"approve": "✅", "reject": "⛔", "flag": "🚩", "skip": "⏭"}
 
 
 def display_name(row: dict) -> str:
-    name = os.path.basename(row.get("source_uri") or "") or row["item_id"]
-    if row.get("media_type") == "clip":
+    name = os.path.basename(row.get(Col.SOURCE_URI) or "") or row[Col.ITEM_ID]
+    if row.get(Col.MEDIA_TYPE) == "clip":
         name += " (clip)"
     return name
 
@@ -31,7 +32,7 @@ def decision_text(dec: Optional[ReviewDecision]) -> str:
 
 
 def pipeline_text(row: dict) -> str:
-    if row.get("keep"):
+    if row.get(Col.KEEP):
         return "pipeline: kept"
     reasons = [r for r in (row.get("reasons") or "").split("|") if r]
     return "pipeline: rejected " + ", ".join(reasons)
@@ -46,12 +47,13 @@ def _animated(run_dir: str, rel: str, mtime: float) -> Optional[bytes]:
 def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
     """Clips: their animated preview (as GIF: st.image re-encodes WebP to a still); images: the thumbnail."""
     try:
-        if row.get("preview_path"):
-            path = os.path.join(media.run_dir, row["preview_path"])
-            data = _animated(media.run_dir, row["preview_path"], os.path.getmtime(path) if os.path.exists(path) else 0)
+        preview = row.get(Col.PREVIEW_PATH)
+        if preview:
+            path = os.path.join(media.run_dir, preview)
+            data = _animated(media.run_dir, preview, os.path.getmtime(path) if os.path.exists(path) else 0)
             if data:
                 return data
-        return media.run_file(row.get("thumbnail_path"))
+        return media.run_file(row.get(Col.THUMBNAIL_PATH))
     except MediaPathError as e:
         st.text(f"refused: {e}")
         return None
@@ -90,7 +92,7 @@ def conflict_banner(ctx: Review) -> None:
     cur = conflict["current"]
     theirs = f"{cur['reviewer']} set it to {cur['decision']} at {cur['decided_at']}" if cur else "it was cleared"
     st.warning("Conflict: another reviewer changed this item while you were looking at it. Nothing was overwritten.")
-    st.text(f"{conflict.get('name') or conflict['item_id']}: {theirs}; you chose {conflict['decision']}.")
+    st.text(f"{conflict.get('name') or conflict[Col.ITEM_ID]}: {theirs}; you chose {conflict['decision']}.")
     a, b = st.columns(2)
     a.button("Overwrite with mine", key="conflict_overwrite", on_click=actions.resolve_conflict,
              args=(ctx.store, st.session_state, ctx.reviewer, True))

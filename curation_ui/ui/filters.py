@@ -32,7 +32,7 @@ def _preset_from_url(query: ManifestQuery) -> None:
         return
     st.session_state["_filters_from_url"] = True
     qp, preset = st.query_params, {}
-    if qp.get("keep") in _KEEP:
+    if qp.get("keep") in _KEEP:         # URL parameters, not manifest columns
         preset["f_keep"] = qp["keep"]
     if qp.get("media") in ("all", "image", "clip"):
         preset["f_media"] = qp["media"]

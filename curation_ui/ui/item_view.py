@@ -42,8 +42,8 @@ def clip_source(ctx: Review, row: ManifestRow) -> dict:
     its codec, else nothing (the player shows the animated preview) — with the reason in words."""
     fps = row.fps or 25.0
     frames = max(1, (row.end_frame or 0) - (row.start_frame or 0))
-    out = {"src": None, "start": 0.0, "end": frames / fps, "fps": fps, "first_frame": row.start_frame or 0,
-           "frames": frames, "codec": row.codec or "unknown codec", "note": "", "why": ""}
+    out = dict(src=None, start=0.0, end=frames / fps, fps=fps, first_frame=row.start_frame or 0, frames=frames,
+               codec=row.codec or "unknown codec", note="", why="")
     rel = browser_preview_relpath(row.preview_path) if row.preview_path else None
     try:
         preview = resolve_under(ctx.run_dir, rel) if rel else None
@@ -74,6 +74,7 @@ def clip_source(ctx: Review, row: ManifestRow) -> dict:
 def clip_player(ctx: Review, row: ManifestRow) -> None:
     src = clip_source(ctx, row)
     fallback = _fallback_url(ctx, row)
+    # the player's arguments, not manifest columns
     label = (f"{src['frames']} frames, {(row.start_s or 0):.3f}–{(row.end_s or 0):.3f} s at {src['fps']:.3g} fps, "
              "looping")
     _player(**src, fallback=fallback, label=label, key="clip_player", default=None)

@@ -10,15 +10,16 @@ from curation_ui.manifest_query import Page, QueueQuery
 from curation_ui.review_keys import View
 from curation_ui.ui.cards import decision_buttons, display_name
 from curation_ui.ui.context import Review
+from framesift.schemas.manifest import Col
 
 
 def page_view(ctx: Review, page: Page, decisions: dict, states: list[str]) -> View:
-    ids = [r["item_id"] for r in page.rows]
+    ids = [r[Col.ITEM_ID] for r in page.rows]
     focus = st.session_state.pop("focus_item", None)       # an undone item: put the cursor back on it
     if focus in ids:
         st.session_state["cursor"] = ids.index(focus)
     st.session_state["cursor"] = min(max(st.session_state.get("cursor", 0), 0), max(len(ids) - 1, 0))
-    return View(ids=ids, names={r["item_id"]: display_name(r) for r in page.rows},
+    return View(ids=ids, names={r[Col.ITEM_ID]: display_name(r) for r in page.rows},
                 versions={i: d.version for i, d in decisions.items()}, total=page.total,
                 page_size=ctx.cfg.page_size, states=tuple(states))
 
@@ -72,7 +73,7 @@ def batch_panel(ctx: Review, q: QueueQuery, include, exclude, page: Page) -> Non
 
 
 def _apply_batch(ctx: Review, q, include, exclude, page: Page, scope, decision, reason) -> None:
-    ids = [r["item_id"] for r in page.rows] if scope == "this page" else ctx.query.item_ids(q, include, exclude)
+    ids = [r[Col.ITEM_ID] for r in page.rows] if scope == "this page" else ctx.query.item_ids(q, include, exclude)
     done, changed = actions.batch_decide(ctx.store, ids, decision, ctx.reviewer, reason)
     st.session_state["flash"] = ("success", f"{decision}: {done:,} items recorded"
                                  + (f"; {len(changed):,} changed meanwhile and were left alone" if changed else ""))

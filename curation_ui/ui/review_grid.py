@@ -24,6 +24,7 @@ from curation_ui.ui.context import Review, review_context
 from curation_ui.ui.served_media import served_url
 from framesift.checks import Threshold
 from framesift.schemas import ReviewDecision
+from framesift.schemas.manifest import Col
 
 _component = components.declare_component(
     "framesift_review_grid", path=os.path.join(os.path.dirname(__file__), "components", "review_grid"))
@@ -37,7 +38,7 @@ def failing_checks(row: dict, thresholds: list[Threshold]) -> list[str]:
     for code in (c for c in (row.get("reasons") or "").split("|") if c):
         name, _, reason = code.partition(":")
         t = rules.get((name, reason))
-        value = (row.get("scores") or {}).get(t.score_key) if t else None
+        value = (row.get(Col.SCORES) or {}).get(t.score_key) if t else None
         if t is None or value is None:
             out.append(code)
         else:
@@ -47,11 +48,11 @@ def failing_checks(row: dict, thresholds: list[Threshold]) -> list[str]:
 
 def _card_image(ctx: Review, row: dict, i: int) -> tuple[Optional[str], str]:
     """(URL of the clip's animated WebP or the image's thumbnail, why there is none)."""
-    rel = row.get("preview_path") or row.get("thumbnail_path")
+    rel = row.get(Col.PREVIEW_PATH) or row.get(Col.THUMBNAIL_PATH)
     try:
         data = ctx.media.run_file(rel)
-        if data is None and rel != row.get("thumbnail_path"):
-            rel = row.get("thumbnail_path")
+        if data is None and rel != row.get(Col.THUMBNAIL_PATH):
+            rel = row.get(Col.THUMBNAIL_PATH)
             data = ctx.media.run_file(rel)
     except MediaPathError as e:
         return None, f"refused: {e}"
@@ -63,11 +64,11 @@ def _card_image(ctx: Review, row: dict, i: int) -> tuple[Optional[str], str]:
 
 def card(ctx: Review, row: dict, dec: Optional[ReviewDecision], i: int, sort_by: Optional[str]) -> dict:
     src, missing = _card_image(ctx, row, i)
-    sort_value = (row.get("scores") or {}).get(sort_by) if sort_by else None
-    return {"id": row["item_id"], "name": display_name(row), "src": src, "missing": missing,
-            "clip": row.get("media_type") == "clip", "kept": bool(row.get("keep")),
+    sort_value = (row.get(Col.SCORES) or {}).get(sort_by) if sort_by else None
+    return {"id": row[Col.ITEM_ID], "name": display_name(row), "src": src, "missing": missing,
+            "clip": row.get(Col.MEDIA_TYPE) == "clip", "kept": bool(row.get(Col.KEEP)),
             "checks": failing_checks(row, ctx.thresholds),
-            "pipeline": "pipeline: kept" if row.get("keep") else "pipeline: rejected",
+            "pipeline": "pipeline: kept" if row.get(Col.KEEP) else "pipeline: rejected",
             "review": dec.decision if dec else None, "review_text": decision_text(dec),
             "sort": decision_text(dec) if not sort_by else f"{sort_by} {sort_value:.4g}"
             if sort_value is not None else f"{sort_by}: none", "version": dec.version if dec else 0}
@@ -84,6 +85,7 @@ def _on_event(key: str) -> None:
             st.session_state["cursor"] = ev["index"]
         return
     index = ev.get("index") if isinstance(ev.get("index"), int) else None
+    # the event's "item_id" is the grid's own key, not a manifest column
     if index is not None and (index >= len(view.ids) or view.ids[index] != ev.get("item_id")):
         st.session_state["flash"] = ("warning", "The queue changed under that key press; nothing done. Press again.")
         return
