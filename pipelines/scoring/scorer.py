@@ -3,12 +3,13 @@
 `ClipScorer.score_batch` is the only place images and captions meet the model: RunInference's handler calls it
 (clip_handler.py), and so do the tests and the benchmark's direct baseline, so "RunInference equals direct calls"
 compares the same arithmetic. One batched `encode_image` for all items and one batched `encode_text` for the
-items that have a caption; heads run on the L2-normalised image embeddings.
+items that have a caption; embedding heads run on the L2-normalised image embeddings, picture heads (open_nsfw)
+on the same batch of frames.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -16,7 +17,8 @@ from PIL import Image
 
 from framesift.config.jobs import ScoringConfig
 from pipelines.scoring.clip_model import ClipSpec, LoadedClip, check_clip_weights, load_clip
-from pipelines.scoring.heads import UNTRAINED, Head, head_format, load_head
+from pipelines.scoring.heads import (UNTRAINED, Head, PictureHead, PictureHeadFormat, check_picture_head,
+                                     head_format, load_head, picture_side)
 from pipelines.scoring.weights import WeightsError, check_exists
 
 # (rgb uint8 (H, W, 3), caption or None): what one item brings to the model
@@ -47,7 +49,7 @@ def _check(rgb: np.ndarray) -> np.ndarray:
 @dataclass
 class ClipScorer:
     clip: LoadedClip
-    heads: list[Head] = field(default_factory=list)
+    heads: list[Union[Head, PictureHead]] = field(default_factory=list)
 
     @property
     def models(self) -> dict[str, str]:
@@ -71,7 +73,9 @@ class ClipScorer:
             for i, s in zip(captioned, similarity):
                 scores[i]["caption_similarity"] = float(s)
         for head in self.heads:
-            for i, value in enumerate(head(image_emb).float().cpu().numpy()):
+            values = (head([rgb for rgb, _ in items]) if head.reads_pictures
+                      else head(image_emb).float().cpu().numpy())
+            for i, value in enumerate(values):
                 scores[i][head.name] = float(value)
         embeddings = image_emb.cpu().numpy().astype(np.float32, copy=False)
         models = self.models
@@ -97,11 +101,18 @@ def check_weights(cfg: ScoringConfig) -> None:
     raise, before the job starts. Builds no model; a head's shape is checked when it loads."""
     check_clip_weights(clip_spec(cfg))
     for name, h in cfg.heads.items():
-        head_format(h.format, f"{name} head")
+        spec = head_format(h.format, f"{name} head")
         if name in ("clip", "caption_similarity"):
             raise WeightsError(f"scoring.heads.{name}: '{name}' is a score the CLIP model itself produces")
-        if h.weights != UNTRAINED:
+        if isinstance(spec, PictureHeadFormat):
+            check_picture_head(name, h.weights, spec, h.activation)
+        elif h.weights != UNTRAINED:
             check_exists(h.weights, f"{name} head ({h.format})")
+
+
+def scoring_side(cfg: ScoringConfig) -> int:
+    """The shorter side frames are shrunk to (`shrink_for_clip`) for the configured CLIP and heads."""
+    return picture_side(cfg.image_size, [h.format for h in cfg.heads.values()])
 
 
 def score_batch(scorer: ClipScorer, items: Sequence[tuple[str, np.ndarray, Optional[str]]],
