@@ -9,7 +9,7 @@ from typing import MutableMapping, Optional
 from curation_ui.store import Conflict, DecisionStore
 from framesift.schemas import DECISIONS
 from framesift.schemas.review import UNDECIDED
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 REVIEW_STATES = (UNDECIDED,) + DECISIONS
 

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from curation_ui.manifest_query import ManifestQuery
 from framesift.schemas import RepresentativeChoice
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 
 @dataclass

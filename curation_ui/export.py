@@ -28,7 +28,7 @@ from curation_ui.store import DecisionStore
 from framesift.config import ReviewConfig
 from framesift.schemas import MANIFEST_SCHEMA, PROVENANCE_SCHEMA, REPRESENTATIVE_SCHEMA
 from framesift.vocabulary import REASON_EVAL_LEAKAGE as EVAL_LEAKAGE
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from curation_ui.store import DecisionStore, now_iso
 from framesift.checks import Threshold
 from framesift.run_layout import (EMBEDDINGS_DIR, FEEDBACK_DIR, FEEDBACK_SUMMARY_FILE, PREFERENCE_FILE,
                                   SUGGESTED_THRESHOLDS_FILE)
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 LABELS = {"approve": 1, "reject": 0}
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from framesift.checks import Threshold, by_score, fails
 from framesift.schemas import ManifestRow
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 _SKIP = {Col.SCORES, Col.REJECT_REASONS, Col.METADATA, Col.MODELS, Col.SPECTRAL_PROFILE, Col.CAPTION}
 

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from framesift.manifest_reader import iter_manifest_batches, manifest_files
 from framesift.run_layout import PREFERENCE_FILE, REVIEW_INDEX_DIR
 from framesift.vocabulary import STAGE_DEDUPE
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 INDEX_VERSION = 4
 SCORE_PREFIX = "score:"

@@ -19,7 +19,7 @@ import pyarrow.dataset as ds
 from curation_ui.manifest_index import SCORE_PREFIX, ensure_index
 from framesift.manifest_reader import read_row_group_slice
 from framesift.schemas import ManifestRow, table_to_rows
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 CARD_COLUMNS = ["row", Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP, Col.DUPLICATE_GROUP, Col.THUMBNAIL_PATH,
                 Col.PREVIEW_PATH, Col.CAPTION, "reasons", "dedupe_rejected"]

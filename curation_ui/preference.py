@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from curation_ui.agreement import agreement, held_back_folds
 from curation_ui.manifest_index import SCORE_PREFIX
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 
 @dataclass

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from framesift.run_layout import MANIFEST_DIR
-from framesift.schemas.manifest import Col, MANIFEST_SCHEMA, MANIFEST_VERSION, REQUIRED_COLUMNS, VERSION_KEY
+from framesift.schemas.columns import Col
+from framesift.schemas.manifest import MANIFEST_SCHEMA, MANIFEST_VERSION, REQUIRED_COLUMNS, VERSION_KEY
 from framesift.vocabulary import STAGE_DEDUPE
 
 Source = Union[str, IO[bytes]]

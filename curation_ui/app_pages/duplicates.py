@@ -6,7 +6,7 @@ from curation_ui import actions
 from curation_ui.duplicates import group_ids, load_groups
 from curation_ui.ui.cards import display_name, flash, pipeline_text, thumbnail
 from curation_ui.ui.context import review_context
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 PER_PAGE, COLUMNS = 8, 6
 

@@ -10,7 +10,7 @@ from curation_ui.ui.cards import conflict_banner, decision_buttons, decision_tex
 from curation_ui.ui.context import review_context
 from curation_ui.ui.item_view import full_media, spectral_chart
 from curation_ui.ui.review_grid import GOTO, review_grid
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 ctx = review_context()
 goto = st.session_state.pop(GOTO, None)

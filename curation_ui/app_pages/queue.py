@@ -12,7 +12,7 @@ from curation_ui.ui.context import review_context
 from curation_ui.ui.filters import queue_filters
 from curation_ui.ui.queue_view import batch_panel, controls, open_item, page_view
 from curation_ui.ui.review_grid import GOTO, card, review_grid
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 ctx = review_context()
 # the grid gets the window: less empty space above it (a constant style, no data in it)

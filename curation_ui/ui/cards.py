@@ -12,7 +12,7 @@ from curation_ui.media import MediaPathError, MediaRoots, gif_from_webp
 from curation_ui.review_keys import REASON_STATE, View
 from curation_ui.ui.context import Review
 from framesift.schemas import ReviewDecision
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 ICONS = {"approve": "✅", "reject": "⛔", "flag": "🚩", "skip": "⏭"}
 

@@ -10,7 +10,7 @@ from curation_ui.manifest_query import Page, QueueQuery
 from curation_ui.review_keys import View
 from curation_ui.ui.cards import decision_buttons, display_name
 from curation_ui.ui.context import Review
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 
 def page_view(ctx: Review, page: Page, decisions: dict, states: list[str]) -> View:

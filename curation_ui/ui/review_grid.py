@@ -24,7 +24,7 @@ from curation_ui.ui.context import Review, review_context
 from curation_ui.ui.served_media import served_url
 from framesift.checks import Threshold
 from framesift.schemas import ReviewDecision
-from framesift.schemas.manifest import Col
+from framesift.schemas.columns import Col
 
 _component = components.declare_component(
     "framesift_review_grid", path=os.path.join(os.path.dirname(__file__), "components", "review_grid"))

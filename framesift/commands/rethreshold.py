@@ -10,7 +10,7 @@ def add_arguments(parser):
 
 
 def run(args, extra):
-    from framesift.schemas.manifest import Col
+    from framesift.schemas.columns import Col
     from pipelines.curate.report import format_summary
     from pipelines.curate.rethreshold import rethreshold
     report = rethreshold(args.run_dir, args.overrides)

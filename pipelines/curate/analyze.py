@@ -12,6 +12,7 @@ from apache_beam.metrics import Metrics
 from framesift.config import CurateConfig
 from framesift.schemas import ManifestRow
 from framesift.vocabulary import DEAD_SCORE_MODELS, REASON_MODEL_FAILED, STAGE_SCORE_MODELS
+from framesift.schemas.columns import Col
 from pipelines.curate import item_work
 from pipelines.curate.sidecar import lookup
 from pipelines.filters import curate_filters
@@ -131,7 +132,7 @@ class MergeModelScores(beam.DoFn):
 
 def count_decision(record: dict) -> dict:
     """Final kept/rejected counters, after every stage (filters, models, dedupe) has had its say."""
-    Metrics.counter(NAMESPACE, "items_kept" if record["keep"] else "items_rejected").inc()
-    for r in record["reject_reasons"]:
+    Metrics.counter(NAMESPACE, "items_kept" if record[Col.KEEP] else "items_rejected").inc()
+    for r in record[Col.REJECT_REASONS]:
         Metrics.counter(NAMESPACE, f"rejected_{r['name']}_{r['reason']}").inc()
     return record

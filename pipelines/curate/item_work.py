@@ -16,6 +16,7 @@ from framesift.browser_video import browser_playable
 from framesift.config import CurateConfig
 from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
+from framesift.schemas.columns import Col
 from pipelines import run_files
 from pipelines.curate.decide import decide, item_id, score_sample
 from pipelines.filters import Filter, Sample, curate_filters
@@ -27,8 +28,8 @@ from pipelines.media.shots import clip_spans, detect_shot_starts
 from pipelines.media.video_decode import iter_frames, open_video, probe_video
 
 SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny (TransNetV2 reads 48x27)
-_PROBE_KEYS = ("width", "height", "mode", "format", "bytes", "sha256", "fps", "frame_count", "duration_s", "codec",
-               "has_audio")
+_PROBE_KEYS = (Col.WIDTH, Col.HEIGHT, Col.MODE, Col.FORMAT, Col.BYTES, Col.SHA256, Col.FPS, Col.FRAME_COUNT,
+               Col.DURATION_S, Col.CODEC, Col.HAS_AUDIO)
 
 
 def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
@@ -44,7 +45,7 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(uri)
-    sample = Sample("image", p["width"], p["height"], [decoded.rgb], detail=decoded.detail)
+    sample = Sample("image", p[Col.WIDTH], p[Col.HEIGHT], [decoded.rgb], detail=decoded.detail)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, **picture_hashes(decoded.rgb),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(decoded.rgb, cfg.previews.thumbnail_side))
@@ -77,18 +78,18 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
         raise ValueError("video has no decodable frames")
     # variable frame rate: decode order and time-based indices differ, so cuts and length are read off the indices
     frame_count = indices[-1] + 1
-    probe.update(frame_count=frame_count, duration_s=frame_count / probe["fps"], bytes=size,
+    probe.update(frame_count=frame_count, duration_s=frame_count / probe[Col.FPS], bytes=size,
                  sha256=digest.hexdigest())
     cuts = [indices[c] for c in starts]
-    spans = clip_spans(frame_count, cuts, probe["fps"], cfg.shots.max_clip_s)
-    return [{"uri": uri, "probe": probe, "clip_index": i, "start_frame": s, "end_frame": e, "cuts": len(cuts),
+    spans = clip_spans(frame_count, cuts, probe[Col.FPS], cfg.shots.max_clip_s)
+    return [{"uri": uri, "probe": probe, Col.CLIP_INDEX: i, Col.START_FRAME: s, Col.END_FRAME: e, "cuts": len(cuts),
              "shot_detector": detector} for i, (s, e) in enumerate(spans)]
 
 
 def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
                  run_dir: str) -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
-    uri, probe, start, end = task["uri"], task["probe"], task["start_frame"], task["end_frame"]
+    uri, probe, start, end = task["uri"], task["probe"], task[Col.START_FRAME], task[Col.END_FRAME]
     with run_files.open_for_reading(uri) as f:
         container = open_video(f)
         try:
@@ -97,10 +98,10 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
             container.close()
     if not frames:
         raise ValueError(f"no frames decoded in span [{start}, {end})")
-    fps = probe["fps"]
-    sample = Sample("clip", probe["width"], probe["height"], frames, fps=fps, duration_s=(end - start) / fps)
+    fps = probe[Col.FPS]
+    sample = Sample("clip", probe[Col.WIDTH], probe[Col.HEIGHT], frames, fps=fps, duration_s=(end - start) / fps)
     iid = item_id(uri, (start, end))
-    row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task["clip_index"],
+    row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task[Col.CLIP_INDEX],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
                       **{k: probe[k] for k in _PROBE_KEYS}, **picture_hashes(sample.keyframe),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
@@ -108,7 +109,7 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
     row.thumbnail_path = write_preview(run_dir, iid, ".jpg", thumbnail_jpeg(sample.keyframe, pv.thumbnail_side))
     row.preview_path = write_preview(run_dir, iid, ".webp",
                                      animated_webp(frames, pv.animated_side, pv.animated_frames, fps))
-    if not browser_playable(uri, probe.get("codec")):
+    if not browser_playable(uri, probe.get(Col.CODEC)):
         # the review UI plays the clip from this copy (exactly its frames); without it, the animation stands in
         try:
             write_preview(run_dir, iid, BROWSER_PREVIEW_SUFFIX, browser_mp4(frames, fps))
@@ -120,8 +121,8 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
 def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], config_hash: str) -> ManifestRow:
     """Attach sidecar metadata and the decision; the row is then final."""
     meta = meta or {}
-    row.caption = meta.get("caption")
-    row.metadata = {k: v for k, v in meta.items() if k != "caption"}
+    row.caption = meta.get(Col.CAPTION)
+    row.metadata = {k: v for k, v in meta.items() if k != Col.CAPTION}
     row.reject_reasons = decide(filters, row.scores)
     row.keep = not row.reject_reasons
     row.config_hash = config_hash

@@ -8,6 +8,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from framesift.manifest_reader import conform, read_manifest_file
 from framesift.schemas import MANIFEST_SCHEMA, DeadLetter
+from framesift.schemas.columns import Col
 from pipelines.curate import run_dir as rd
 
 
@@ -29,7 +30,7 @@ def read_manifest(run_dir: str) -> pa.Table:
     tables = [read_manifest_shard(path) for path in manifest_shards(run_dir)]
     if not tables:
         return conform(MANIFEST_SCHEMA.empty_table())
-    return pa.concat_tables(tables).sort_by([("source_uri", "ascending"), ("item_id", "ascending")])
+    return pa.concat_tables(tables).sort_by([(Col.SOURCE_URI, "ascending"), (Col.ITEM_ID, "ascending")])
 
 
 def read_dead_letters(run_dir: str) -> list[DeadLetter]:

@@ -18,6 +18,7 @@ from apache_beam.metrics import Metrics
 from framesift.config import CurateConfig
 from framesift.schemas import EMBEDDING_SCHEMA, MANIFEST_SCHEMA, DeadLetter
 from framesift.vocabulary import DEAD_ANALYZE_CLIP, DEAD_ANALYZE_IMAGE, DEAD_INGEST, DEAD_SPLIT_VIDEO
+from framesift.schemas.columns import Col
 from pipelines.curate import run_dir as rd
 from pipelines.curate.analyze import (NAMESPACE, SCORE_TAG, AnalyzeClip, AnalyzeImage, MergeModelScores,
                                       SplitVideo, count_decision)
@@ -32,8 +33,9 @@ def _dead_letter(stage: str, config_hash: str):
         message = last.split(": ", 1)[1] if ": " in last else exc_repr
         record = DeadLetter(uri=uri, stage=stage, error_type=getattr(exc_type, "__name__", str(exc_type)),
                             message=message, detail="".join(tb_lines[-3:])[-1500:], config_hash=config_hash)
-        if isinstance(element, dict) and "clip_index" in element:
-            record.detail = f"clip {element['clip_index']} frames [{element['start_frame']}, {element['end_frame']})"
+        if isinstance(element, dict) and Col.CLIP_INDEX in element:
+            start, end = element[Col.START_FRAME], element[Col.END_FRAME]
+            record.detail = f"clip {element[Col.CLIP_INDEX]} frames [{start}, {end})"
         Metrics.counter(NAMESPACE, f"dead_letter_{stage}").inc()
         Metrics.counter(NAMESPACE, f"dead_letter_{record.error_type}").inc()
         return record.to_json()
@@ -151,7 +153,7 @@ class ScoreWithModels(beam.PTransform):
         from pipelines.scoring.transform import EmbedAndScore, embedding_record
         rows, pictures = pcolls
         results, failures = pictures | "EmbedAndScore" >> EmbedAndScore(self.cfg.scoring, with_failures=True)
-        merged = ({"row": rows | "KeyRows" >> beam.Map(lambda r: (r["item_id"], r)), "model": results,
+        merged = ({"row": rows | "KeyRows" >> beam.Map(lambda r: (r[Col.ITEM_ID], r)), "model": results,
                    "failure": failures}
                   | "Join" >> beam.CoGroupByKey()
                   | "Merge" >> beam.ParDo(MergeModelScores(self.cfg, self.config_hash))

@@ -15,18 +15,21 @@ from typing import Optional
 
 import pyarrow as pa
 
+from framesift.schemas.columns import Col, RejectionField
+from framesift.vocabulary import REASON_DUPLICATE, REASON_EVAL_LEAKAGE
+
 EXAMPLES_PER_REASON = 8
 DUPLICATE_GROUPS_SHOWN = 5
 MEMBERS_PER_GROUP = 8
-_COLUMNS = ("item_id", "source_uri", "thumbnail_path", "keep", "reject_reasons", "duplicate_group")
+_COLUMNS = (Col.ITEM_ID, Col.SOURCE_URI, Col.THUMBNAIL_PATH, Col.KEEP, Col.REJECT_REASONS, Col.DUPLICATE_GROUP)
 
 
 def _thumb(row: dict, caption: str, kept: Optional[bool] = None) -> str:
     esc = html.escape
     border = {True: "3px solid #27ae60", False: "3px solid #bbb", None: "1px solid #ddd"}[kept]
-    name = row["source_uri"].rsplit("/", 1)[-1]
-    img = (f"<img src='{esc(row['thumbnail_path'], quote=True)}' loading='lazy' style='max-width:128px;"
-           f"max-height:128px;border:{border}' alt='{esc(name, quote=True)}'>" if row.get("thumbnail_path")
+    name = row[Col.SOURCE_URI].rsplit("/", 1)[-1]
+    img = (f"<img src='{esc(row[Col.THUMBNAIL_PATH], quote=True)}' loading='lazy' style='max-width:128px;"
+           f"max-height:128px;border:{border}' alt='{esc(name, quote=True)}'>" if row.get(Col.THUMBNAIL_PATH)
            else "<div style='width:128px;height:96px;background:#eee'>no thumbnail</div>")
     return (f"<figure style='margin:4px;width:132px'>{img}<figcaption style='font-size:10px;overflow-wrap:anywhere'>"
             f"{esc(caption)}<br>{esc(name)}</figcaption></figure>")
@@ -40,7 +43,7 @@ def reason_examples(rows: list[dict], per_reason: int = EXAMPLES_PER_REASON) -> 
     """One strip per "filter:reason", most extreme scores first (dedupe rejections: first members by id)."""
     worst: dict[str, list] = collections.defaultdict(list)
     for i, row in enumerate(rows):
-        for r in row["reject_reasons"] or []:
+        for r in row[Col.REJECT_REASONS] or []:
             key = f"{r['name']}:{r['reason']}"
             score = r.get("score")
             # heap of the most extreme: a "min" check's lowest scores, a "max" check's highest
@@ -63,13 +66,14 @@ def reason_examples(rows: list[dict], per_reason: int = EXAMPLES_PER_REASON) -> 
 def duplicate_examples(rows: list[dict], groups: int = DUPLICATE_GROUPS_SHOWN, members: int = MEMBERS_PER_GROUP) -> str:
     by_group: dict[str, list[dict]] = collections.defaultdict(list)
     for row in rows:
-        if row.get("duplicate_group"):
-            by_group[row["duplicate_group"]].append(row)
+        if row.get(Col.DUPLICATE_GROUP):
+            by_group[row[Col.DUPLICATE_GROUP]].append(row)
     largest = sorted(by_group.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:groups]
     parts = []
     for gid, group in largest:
-        is_dup = lambda row: any(r["reason"] in ("duplicate", "eval_leakage") for r in row["reject_reasons"] or [])
-        group = sorted(group, key=lambda row: (is_dup(row), row["item_id"]))       # the kept member first
+        is_dup = lambda row: any(r[RejectionField.REASON] in (REASON_DUPLICATE, REASON_EVAL_LEAKAGE)
+                                 for r in row[Col.REJECT_REASONS] or [])
+        group = sorted(group, key=lambda row: (is_dup(row), row[Col.ITEM_ID]))       # the kept member first
         figures = [_thumb(row, "kept" if not is_dup(row) else "duplicate", kept=not is_dup(row))
                    for row in group[:members]]
         more = f" (showing {members})" if len(group) > members else ""

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from framesift.checks import Threshold, by_score
+from framesift.schemas.columns import Col
 from pipelines.curate.report_examples import example_sections
 
 W, H, PAD = 360, 140, 24
@@ -61,18 +62,19 @@ def _counts_tables(report: dict) -> str:
 def render_report_html(report: dict, manifest: pa.Table, thresholds: list[Threshold]) -> str:
     esc = html.escape
     scores: dict[str, list[float]] = {}
-    for entry in manifest.column("scores").to_pylist():
+    for entry in manifest.column(Col.SCORES).to_pylist():
         for key, value in entry or []:
             if value is not None and math.isfinite(value):
                 scores.setdefault(key, []).append(value)
     rules = {key: [(t.op, t.value) for t in ts] for key, ts in by_score(thresholds).items()}
+    models = report.get("models")       # the report's counts per model, not a manifest column
     body = [f"<h1>framesift curate report</h1><p>run: <code>{esc(report['run_dir'])}</code>, "
-            f"config hash <code>{esc(report['config_hash'])}</code></p>",
+            f"config hash <code>{esc(report[Col.CONFIG_HASH])}</code></p>",
             ("<p style='background:#fde2e1;padding:8px'><b>Model scores come from UNTRAINED weights</b> (offline "
              "default): they rank nothing. Set <code>scoring.pretrained</code> to cached or local weights.</p>"
              if report.get("untrained_model_scores") else ""),
-            ("<p>Model scores: " + esc(", ".join(f"{k} ({n} items)" for k, n in report["models"].items())) + "</p>"
-             if report.get("models") else ""),
+            ("<p>Model scores: " + esc(", ".join(f"{k} ({n} items)" for k, n in models.items())) + "</p>"
+             if models else ""),
             "<h2>Counts</h2>", _counts_tables(report),
             "<h2>Reject reasons</h2><table><tr><th>filter:reason</th><th>items</th><th></th></tr>"]
     total = max(report["items"]["total"], 1)

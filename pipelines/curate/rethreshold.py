@@ -17,6 +17,7 @@ from framesift.checks import active_thresholds, thresholds_to_json
 from framesift.config import ConfigError, CurateConfig, config_hash, config_to_yaml, from_dict
 from framesift.config.loader import apply_overrides
 from framesift.schemas import ManifestRow, rows_to_table, table_to_rows
+from framesift.schemas.columns import Col
 from pipelines.curate import run_dir as rd
 from pipelines.curate.decide import apply_decision
 from pipelines.curate.outputs import manifest_shards, read_dead_letters, read_manifest, read_manifest_shard
@@ -60,7 +61,7 @@ def rethreshold(run_dir: str, overrides: list[str]) -> dict:
         buf = io.BytesIO()
         pq.write_table(rows_to_table(rows), buf)
         rd.write_atomic(path, buf.getvalue())
-    log_entry = {"previous_config_hash": config_hash(from_dict(CurateConfig, old_data)), "config_hash": new_hash,
+    log_entry = {"previous_config_hash": config_hash(from_dict(CurateConfig, old_data)), Col.CONFIG_HASH: new_hash,
                  "overrides": list(overrides), "rows_changed": changed,
                  # filters whose scores this run never recorded: their thresholds cannot change anything here
                  "filters_without_scores": unscored}

@@ -20,4 +20,5 @@ class DurationFilter(Filter):
               Check("duration_s", "max", "max_s", "too_long"))
 
     def score(self, sample: Sample) -> dict[str, float]:
+        # the score's key, not a manifest column (the row's duration_s is the probe's)
         return {"duration_s": float(sample.duration_s or 0.0)}

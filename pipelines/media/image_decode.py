@@ -20,6 +20,8 @@ from typing import Optional
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from framesift.schemas.columns import Col
+
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = {5, 6, 7, 8}          # EXIF orientations that swap width and height
 DETAIL_SIDE = 256                   # unscaled centre crop kept for frequency analysis (pipelines/media/spectrum.py)
@@ -109,6 +111,6 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
         im = im.resize(analysis_size(im.width, im.height, max_side), Image.BILINEAR, reducing_gap=1.0)
     if orientation in _TRANSPOSED:
         width, height = height, width
-    probe = {"width": width, "height": height, "mode": mode, "format": fmt, "exif_orientation": orientation,
-             "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "pixel_sha256": digest}
+    probe = {Col.WIDTH: width, Col.HEIGHT: height, Col.MODE: mode, Col.FORMAT: fmt, Col.EXIF_ORIENTATION: orientation,
+             Col.BYTES: len(data), Col.SHA256: hashlib.sha256(data).hexdigest(), Col.PIXEL_SHA256: digest}
     return DecodedImage(probe=probe, rgb=np.asarray(im), detail=crop)

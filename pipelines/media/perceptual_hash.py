@@ -20,6 +20,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from framesift.schemas.columns import Col
+
 CROP_FRACTIONS = (0.9,)
 
 
@@ -113,5 +115,5 @@ def picture_hashes(rgb: np.ndarray) -> dict[str, object]:
     once (the same values, see `phashes`)."""
     grey = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).convert("L"))
     full, crops = phashes(grey)
-    return {"phash": full, "phash_crops": crops, "phash_views": view_phashes(grey, [full, *crops]),
-            "phash_regions": region_phashes(grey)}
+    return {Col.PHASH: full, Col.PHASH_CROPS: crops, Col.PHASH_VIEWS: view_phashes(grey, [full, *crops]),
+            Col.PHASH_REGIONS: region_phashes(grey)}

@@ -12,6 +12,8 @@ from typing import BinaryIO, Iterator, Optional
 import av
 import numpy as np
 
+from framesift.schemas.columns import Col
+
 
 def open_video(fileobj: BinaryIO) -> "av.container.InputContainer":
     container = av.open(fileobj, mode="r")
@@ -31,11 +33,11 @@ def probe_video(container) -> dict:
         duration = float(stream.duration * stream.time_base)
     elif container.duration is not None:
         duration = container.duration / 1_000_000
-    return {"width": stream.codec_context.width, "height": stream.codec_context.height,
-            "mode": stream.codec_context.format.name if stream.codec_context.format else None,
-            "format": container.format.name.split(",")[0], "fps": float(rate), "codec": stream.codec_context.name,
-            "has_audio": bool(container.streams.audio), "duration_s": duration,
-            "frame_count": stream.frames or None}
+    return {Col.WIDTH: stream.codec_context.width, Col.HEIGHT: stream.codec_context.height,
+            Col.MODE: stream.codec_context.format.name if stream.codec_context.format else None,
+            Col.FORMAT: container.format.name.split(",")[0], Col.FPS: float(rate), Col.CODEC: stream.codec_context.name,
+            Col.HAS_AUDIO: bool(container.streams.audio), Col.DURATION_S: duration,
+            Col.FRAME_COUNT: stream.frames or None}
 
 
 def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:

@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 from framesift.config.jobs import ScoringConfig
+from framesift.schemas.columns import Col
 from pipelines.scoring.clip_model import ClipSpec, LoadedClip, check_clip_weights, load_clip
 from pipelines.scoring.heads import (UNTRAINED, Head, PictureHead, PictureHeadFormat, check_picture_head,
                                      head_format, load_head, picture_side)
@@ -79,7 +80,7 @@ class ClipScorer:
                 scores[i][head.name] = float(value)
         embeddings = image_emb.cpu().numpy().astype(np.float32, copy=False)
         models = self.models
-        return [{"scores": s, "embedding": embeddings[i].copy(), "models": dict(models)}
+        return [{Col.SCORES: s, "embedding": embeddings[i].copy(), Col.MODELS: dict(models)}
                 for i, s in enumerate(scores)]
 
 

@@ -19,6 +19,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 from framesift.config.jobs import ScoringConfig
 from framesift.schemas import EmbeddingRecord, ManifestRow
 from framesift.vocabulary import is_untrained
+from framesift.schemas.columns import Col
 from pipelines.scoring.clip_handler import ClipModelHandler
 
 
@@ -58,7 +59,7 @@ class EmbedAndScore(beam.PTransform):
 
 def embedding_record(item_id: str, result: dict) -> dict:
     """A RUN/embeddings/*.parquet record (framesift.schemas.EMBEDDING_SCHEMA) for one EmbedAndScore output."""
-    clip = result["models"]["clip"]
+    clip = result[Col.MODELS]["clip"]
     return EmbeddingRecord(item_id=item_id, model=f"open_clip:{clip}", untrained=is_untrained(clip),
                            embedding=np.asarray(result["embedding"], np.float32)).to_record()
 
@@ -67,6 +68,6 @@ def attach_model_outputs(row: ManifestRow, result: Optional[dict]) -> ManifestRo
     """Merge one EmbedAndScore output into its manifest row (scores and which model made them). Re-run the
     decision afterwards (pipelines.curate.decide.apply_decision): the model-score filters judge these scores."""
     if result:
-        row.scores.update(result["scores"])
-        row.models.update(result["models"])
+        row.scores.update(result[Col.SCORES])
+        row.models.update(result[Col.MODELS])
     return row
