@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.hash_codes import hamming, hex_to_code
 from pipelines.dedupe.near_pairs import near_pairs_distinct
@@ -22,7 +23,7 @@ MAX_MEMBERS = 64
 
 
 def candidate_hashes(record: Mapping[str, Any]) -> list[str]:
-    regions = [h for h in record.get("phash_regions") or [] if h and int(h, 16) not in gn.UNINFORMATIVE_PHASHES]
+    regions = [h for h in record.get(Col.PHASH_REGIONS) or [] if h and int(h, 16) not in gn.UNINFORMATIVE_PHASHES]
     return gn.perceptual_hashes(record) + regions
 
 
@@ -43,9 +44,9 @@ def candidate_pairs(records: Iterable[Mapping[str, Any]], radius: int,
     """Item id pairs (a < b) of the same media type with some pair of hashes within `radius` bits."""
     members: dict[tuple[str, int], set[str]] = defaultdict(set)
     for r in records:
-        media_type = r.get("media_type") or "image"
+        media_type = r.get(Col.MEDIA_TYPE) or "image"
         for h in candidate_hashes(r):
-            members[(media_type, hex_to_code(h))].add(r["item_id"])
+            members[(media_type, hex_to_code(h))].add(r[Col.ITEM_ID])
     members = {k: v for k, v in members.items() if len(v) <= max_members}
     pairs: set[tuple[str, str]] = set()
 
@@ -69,7 +70,7 @@ def candidate_pairs(records: Iterable[Mapping[str, Any]], radius: int,
 def verified_pairs(records: list[Mapping[str, Any]], load_rgb: Callable[[Mapping[str, Any]], np.ndarray],
                    radius: int, strong_distance: int, params: VerifyParams = VerifyParams()) -> list[tuple[str, str]]:
     """Candidate pairs that pass geometric verification; pairs the strong hashes already join are skipped."""
-    by_id = {r["item_id"]: r for r in records}
+    by_id = {r[Col.ITEM_ID]: r for r in records}
     cache: dict[str, Features] = {}
 
     def feats(item_id: str) -> Features:

@@ -16,6 +16,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.candidates import MAX_MEMBERS, candidate_hashes, hashes_within
 from pipelines.dedupe.near_pairs_beam import NearPairs
@@ -25,8 +26,8 @@ NAMESPACE = "dedupe"
 
 
 def _members(record):
-    member = (record["item_id"], record.get("thumbnail_path"), tuple(gn.perceptual_hashes(record)))
-    media_type = record.get("media_type") or "image"
+    member = (record[Col.ITEM_ID], record.get(Col.THUMBNAIL_PATH), tuple(gn.perceptual_hashes(record)))
+    media_type = record.get(Col.MEDIA_TYPE) or "image"
     # keys as hex: Beam's integer coder stops at 2**63 - 1
     return [((media_type, h), member) for h in dict.fromkeys(candidate_hashes(record))]
 

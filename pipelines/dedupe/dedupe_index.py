@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from framesift.run_layout import DEDUPE_INDEX_DIR as INDEX_DIR
+from framesift.schemas.columns import Col
 from pipelines import run_files as rd
 from pipelines.dedupe.exact_keys import exact_keys
 from pipelines.dedupe.representative import passes_quality
@@ -26,15 +27,15 @@ INDEX_VERSION = 1
 ROLES = ("curated", "eval")
 
 INDEX_SCHEMA = pa.schema([
-    pa.field("item_id", pa.string(), nullable=False),
+    pa.field(Col.ITEM_ID, pa.string(), nullable=False),
     pa.field("role", pa.string(), nullable=False),
-    pa.field("media_type", pa.string()),
-    pa.field("source_uri", pa.string()),
+    pa.field(Col.MEDIA_TYPE, pa.string()),
+    pa.field(Col.SOURCE_URI, pa.string()),
     pa.field("exact_keys", pa.list_(pa.string())),
-    pa.field("phash", pa.string()),
-    pa.field("phash_crops", pa.list_(pa.string())),
-    pa.field("phash_views", pa.list_(pa.string())),
-    pa.field("duplicate_group", pa.string()),
+    pa.field(Col.PHASH, pa.string()),
+    pa.field(Col.PHASH_CROPS, pa.list_(pa.string())),
+    pa.field(Col.PHASH_VIEWS, pa.list_(pa.string())),
+    pa.field(Col.DUPLICATE_GROUP, pa.string()),
     pa.field("embedding", pa.list_(pa.float32())),        # L2-normalised, or null
 ], metadata={"framesift.dedupe_index.version": str(INDEX_VERSION)})
 
@@ -42,11 +43,11 @@ INDEX_SCHEMA = pa.schema([
 def index_row(record: Mapping[str, Any], role: str = "curated", embedding: Optional[np.ndarray] = None) -> dict:
     if role not in ROLES:
         raise ValueError(f"dedupe index role must be one of {ROLES}, got {role!r}")
-    return {"item_id": record["item_id"], "role": role, "media_type": record.get("media_type"),
-            "source_uri": record.get("source_uri"), "exact_keys": exact_keys(record),
-            "phash": record.get("phash"), "phash_crops": list(record.get("phash_crops") or []),
-            "phash_views": list(record.get("phash_views") or []),
-            "duplicate_group": record.get("duplicate_group"),
+    return {Col.ITEM_ID: record[Col.ITEM_ID], "role": role, Col.MEDIA_TYPE: record.get(Col.MEDIA_TYPE),
+            Col.SOURCE_URI: record.get(Col.SOURCE_URI), "exact_keys": exact_keys(record),
+            Col.PHASH: record.get(Col.PHASH), Col.PHASH_CROPS: list(record.get(Col.PHASH_CROPS) or []),
+            Col.PHASH_VIEWS: list(record.get(Col.PHASH_VIEWS) or []),
+            Col.DUPLICATE_GROUP: record.get(Col.DUPLICATE_GROUP),
             "embedding": None if embedding is None else np.asarray(embedding, np.float32).tolist()}
 
 
@@ -59,7 +60,7 @@ def write_dedupe_index(run_dir: str, records: Iterable[Mapping[str, Any]], role:
                        embeddings: Optional[Mapping[str, np.ndarray]] = None, shard: str = "part-00000") -> str:
     """Write one index shard atomically; returns its path."""
     embeddings = embeddings or {}
-    rows = [index_row(r, role, embeddings.get(r["item_id"])) for r in records if belongs_in_index(r, role)]
+    rows = [index_row(r, role, embeddings.get(r[Col.ITEM_ID])) for r in records if belongs_in_index(r, role)]
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), buf)
     path = rd.join(run_dir, INDEX_DIR, f"{shard}.parquet")

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.components import components_from_pairs
 from pipelines.dedupe.near_pairs import near_pairs_distinct
@@ -54,7 +55,7 @@ def group_decisions(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pai
     near = cfg.near_max_distance >= 0
     members = [(r, False) for r in records] + [(r, True) for r in index_rows]
     for record, from_index in members:
-        item = nodes(gn.item_node(record["item_id"], from_index))
+        item = nodes(gn.item_node(record[Col.ITEM_ID], from_index))
         edges.append((item, item))
         edges.extend((item, nodes(n)) for n in gn.content_nodes(record, cfg))
     for a, b in semantic_item_pairs:
@@ -68,7 +69,7 @@ def group_decisions(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pai
     order = KeepOrder.parse(cfg.keep_order)
     groups: dict[int, list[tuple[tuple, Mapping[str, Any], bool]]] = defaultdict(list)
     for record, from_index in members:
-        label = int(labels[nodes.ids[gn.item_node(record["item_id"], from_index)]])
+        label = int(labels[nodes.ids[gn.item_node(record[Col.ITEM_ID], from_index)]])
         groups[label].append((rank_key(record, order, from_index), record, from_index))
     decisions = {}
     for group in groups.values():
@@ -76,11 +77,11 @@ def group_decisions(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pai
             continue
         _, best, best_from_index = min(group, key=lambda m: m[0])
         leak = any(from_index and r.get("role") == "eval" for _, r, from_index in group)
-        decision = GroupDecision(duplicate_group_id([r["item_id"] for _, r, _ in group]), best["item_id"],
+        decision = GroupDecision(duplicate_group_id([r[Col.ITEM_ID] for _, r, _ in group]), best[Col.ITEM_ID],
                                  EVAL_LEAKAGE if leak else DUPLICATE, best_from_index)
         for _, record, from_index in group:
             if not from_index:
-                decisions[record["item_id"]] = decision
+                decisions[record[Col.ITEM_ID]] = decision
     return decisions
 
 
@@ -89,4 +90,4 @@ def dedupe_records(records: Sequence[Mapping[str, Any]], cfg, semantic_item_pair
                    semantic_index_pairs: Iterable[tuple[str, str]] = ()) -> list[dict]:
     """The records with duplicate_group / keep / reject_reasons updated, in input order."""
     decisions = group_decisions(records, cfg, semantic_item_pairs, index_rows or (), semantic_index_pairs)
-    return [apply_decision(r, decisions.get(r["item_id"])) for r in records]
+    return [apply_decision(r, decisions.get(r[Col.ITEM_ID])) for r in records]

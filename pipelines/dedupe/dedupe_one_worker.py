@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe.dedupe_local import group_decisions
 from pipelines.dedupe.representative import apply_decision
 
 # fields no dedupe decision reads (grouping reads hashes and spans, ranking reads scores, sizes, rejections and
 # numeric fields): left behind so the gathered list stays small
-_NOT_READ = ("spectral_profile", "caption", "metadata", "thumbnail_path", "preview_path", "source_uri", "models",
-             "config_hash")
+_NOT_READ = (Col.SPECTRAL_PROFILE, Col.CAPTION, Col.METADATA, Col.THUMBNAIL_PATH, Col.PREVIEW_PATH, Col.SOURCE_URI,
+             Col.MODELS, Col.CONFIG_HASH)
 
 
 def _slim(record: dict) -> dict:
@@ -51,6 +52,6 @@ class DedupeOnOneWorker(beam.PTransform):
                      | "Gather" >> beam.combiners.ToList()
                      | "Decide" >> beam.FlatMap(_decisions, self.cfg, beam.pvalue.AsList(index),
                                                 beam.pvalue.AsList(pairs)))
-        return ({"record": records | "KeyRecords" >> beam.Map(lambda r: (r["item_id"], r)), "decision": decisions}
+        return ({"record": records | "KeyRecords" >> beam.Map(lambda r: (r[Col.ITEM_ID], r)), "decision": decisions}
                 | "JoinDecisions" >> beam.CoGroupByKey()
                 | "Apply" >> beam.FlatMap(_merge))

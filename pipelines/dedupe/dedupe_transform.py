@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from framesift.schemas.columns import Col
 from framesift.vocabulary import duplicate_group_id
 from pipelines.dedupe import graph_nodes as gn
 from pipelines.dedupe.components_beam import ConnectedComponents
@@ -78,7 +79,7 @@ def _hash_edge(pair):
 
 
 def _hash_codes(record):
-    media_type = record.get("media_type") or "image"
+    media_type = record.get(Col.MEDIA_TYPE) or "image"
     return [(media_type, h) for h in gn.perceptual_hashes(record)]
 
 
@@ -109,11 +110,11 @@ class Dedupe(beam.PTransform):
         members, edges = [], []
         for name, pcoll, from_index in sources:
             members.append(pcoll | f"{name}Members" >> beam.Map(
-                lambda r, old=from_index: (gn.item_node(r["item_id"], old),
-                                           (rank_key(r, order, old), r["item_id"], old,
+                lambda r, old=from_index: (gn.item_node(r[Col.ITEM_ID], old),
+                                           (rank_key(r, order, old), r[Col.ITEM_ID], old,
                                             old and r.get("role") == "eval"))))
             edges.append(pcoll | f"{name}ContentEdges" >> beam.FlatMap(
-                lambda r, old=from_index: [(gn.item_node(r["item_id"], old), n)
+                lambda r, old=from_index: [(gn.item_node(r[Col.ITEM_ID], old), n)
                                            for n in gn.content_nodes(r, cfg)]))
         if near:
             codes = [pcoll | f"{name}HashCodes" >> beam.FlatMap(_hash_codes) for name, pcoll, _ in sources]
@@ -137,7 +138,7 @@ class Dedupe(beam.PTransform):
                       "member": labelled | "MemberIds" >> beam.Map(lambda kv: (kv[0], (kv[1][1], kv[1][2])))}
                      | "JoinSummaries" >> beam.CoGroupByKey()
                      | "Decide" >> beam.FlatMap(_decide_members))
-        return ({"record": records | "KeyRecords" >> beam.Map(lambda r: (r["item_id"], r)),
+        return ({"record": records | "KeyRecords" >> beam.Map(lambda r: (r[Col.ITEM_ID], r)),
                  "decision": decisions}
                 | "JoinDecisions" >> beam.CoGroupByKey()
                 | "Apply" >> beam.FlatMap(_merge))

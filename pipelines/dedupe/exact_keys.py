@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
+from framesift.schemas.columns import Col
+
 
 def exact_key(record: Mapping[str, Any]) -> Optional[str]:
     """The one key that identifies the record's content exactly, or None when it has no content hash."""
-    if record.get("media_type") == "clip":
-        if not record.get("sha256"):
+    if record.get(Col.MEDIA_TYPE) == "clip":
+        if not record.get(Col.SHA256):
             return None
-        return f"clip:{record['sha256']}:{record.get('start_frame')}-{record.get('end_frame')}"
-    if record.get("pixel_sha256"):
-        return f"pixels:{record['pixel_sha256']}"
-    if record.get("sha256"):
-        return f"bytes:{record['sha256']}"
+        return f"clip:{record[Col.SHA256]}:{record.get(Col.START_FRAME)}-{record.get(Col.END_FRAME)}"
+    if record.get(Col.PIXEL_SHA256):
+        return f"pixels:{record[Col.PIXEL_SHA256]}"
+    if record.get(Col.SHA256):
+        return f"bytes:{record[Col.SHA256]}"
     return None
 
 
@@ -30,6 +32,6 @@ def exact_keys(record: Mapping[str, Any]) -> list[str]:
     primary = exact_key(record)
     if primary:
         keys.append(primary)
-    if record.get("media_type") != "clip" and record.get("pixel_sha256") and record.get("sha256"):
-        keys.append(f"bytes:{record['sha256']}")
+    if record.get(Col.MEDIA_TYPE) != "clip" and record.get(Col.PIXEL_SHA256) and record.get(Col.SHA256):
+        keys.append(f"bytes:{record[Col.SHA256]}")
     return keys

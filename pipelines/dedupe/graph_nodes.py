@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe.exact_keys import exact_keys
 
 ITEM, INDEX_ITEM, EXACT, HASH = "i:", "o:", "x:", "h:"
@@ -42,9 +43,9 @@ def perceptual_hashes(record: Mapping[str, Any]) -> list[str]:
     photos), past any distance that keeps distinct photos apart. A hash of each item's own centre crop
     (pipelines/media/perceptual_hash.centre_crop_phashes) lands within a few bits of the crop copy's full-frame hash.
     """
-    hashes = [record["phash"]] if record.get("phash") else []
-    hashes.extend(h for h in record.get("phash_crops") or [] if h)
-    hashes.extend(h for h in record.get("phash_views") or [] if h)
+    hashes = [record[Col.PHASH]] if record.get(Col.PHASH) else []
+    hashes.extend(h for h in record.get(Col.PHASH_CROPS) or [] if h)
+    hashes.extend(h for h in record.get(Col.PHASH_VIEWS) or [] if h)
     return [h for h in hashes if int(h, 16) not in UNINFORMATIVE_PHASHES]
 
 
@@ -66,7 +67,7 @@ def exact_nodes(record: Mapping[str, Any]) -> list[str]:
 
 
 def phash_nodes(record: Mapping[str, Any]) -> list[str]:
-    media_type = record.get("media_type") or "image"
+    media_type = record.get(Col.MEDIA_TYPE) or "image"
     return [hash_node(media_type, h) for h in perceptual_hashes(record)]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from framesift.schemas import Rejection
+from framesift.schemas.columns import Col, RejectionField
 from framesift.vocabulary import REASON_DUPLICATE as DUPLICATE
 from framesift.vocabulary import REASON_EVAL_LEAKAGE as EVAL_LEAKAGE
 from framesift.vocabulary import STAGE_DEDUPE as STAGE
@@ -46,7 +47,7 @@ class KeepOrder:
 
 
 def _scores(record: Mapping[str, Any]) -> dict:
-    scores = record.get("scores") or {}
+    scores = record.get(Col.SCORES) or {}
     return dict(scores) if not isinstance(scores, dict) else scores
 
 
@@ -54,8 +55,8 @@ def quality_value(record: Mapping[str, Any], name: str) -> Optional[float]:
     scores = _scores(record)
     if name in scores:
         value = scores[name]
-    elif name in ("short_side", "long_side", "pixels") and record.get("width") and record.get("height"):
-        w, h = record["width"], record["height"]
+    elif name in ("short_side", "long_side", "pixels") and record.get(Col.WIDTH) and record.get(Col.HEIGHT):
+        w, h = record[Col.WIDTH], record[Col.HEIGHT]
         value = {"short_side": min(w, h), "long_side": max(w, h), "pixels": w * h}[name]
     else:
         value = record.get(name)
@@ -66,7 +67,7 @@ def quality_value(record: Mapping[str, Any], name: str) -> Optional[float]:
 
 def passes_quality(record: Mapping[str, Any]) -> bool:
     """No rejection from any stage other than dedupe itself (dedupe's own verdicts are recomputed)."""
-    return not any(_field(r, "stage") != STAGE for r in record.get("reject_reasons") or [])
+    return not any(_field(r, RejectionField.STAGE) != STAGE for r in record.get(Col.REJECT_REASONS) or [])
 
 
 def _field(rejection, name):
@@ -76,13 +77,13 @@ def _field(rejection, name):
 def rank_key(record: Mapping[str, Any], order: KeepOrder, from_index: bool = False) -> tuple:
     """Sort key, smallest = the best representative (see the module docstring)."""
     if from_index:
-        return (TIER_INDEX, (), record["item_id"])
+        return (TIER_INDEX, (), record[Col.ITEM_ID])
     values = []
     for name, descending in order.terms:
         v = quality_value(record, name)
         values.append((1, 0.0) if v is None else (0, -v if descending else v))
     tier = TIER_PASSES if passes_quality(record) else TIER_REJECTED
-    return (tier, tuple(values), record["item_id"])
+    return (tier, tuple(values), record[Col.ITEM_ID])
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,13 @@ def apply_decision(record: Mapping[str, Any], decision: Optional[GroupDecision])
     """A copy of `record` with dedupe's verdict: earlier dedupe rejections dropped (so re-running is idempotent),
     duplicate_group set, a rejection and duplicate_of added unless it is the representative, keep recomputed."""
     out = dict(record)
-    reasons = [r for r in record.get("reject_reasons") or [] if _field(r, "stage") != STAGE]
-    out["duplicate_group"] = out["duplicate_of"] = None
+    reasons = [r for r in record.get(Col.REJECT_REASONS) or [] if _field(r, RejectionField.STAGE) != STAGE]
+    out[Col.DUPLICATE_GROUP] = out[Col.DUPLICATE_OF] = None
     if decision is not None:
-        out["duplicate_group"] = decision.group_id
-        if not decision.keeps(record["item_id"]):
+        out[Col.DUPLICATE_GROUP] = decision.group_id
+        if not decision.keeps(record[Col.ITEM_ID]):
             reasons.append(dataclasses.asdict(duplicate_rejection(decision.reason)))
-            out["duplicate_of"] = decision.representative
-    out["reject_reasons"] = [r if isinstance(r, Mapping) else dataclasses.asdict(r) for r in reasons]
-    out["keep"] = not out["reject_reasons"]
+            out[Col.DUPLICATE_OF] = decision.representative
+    out[Col.REJECT_REASONS] = [r if isinstance(r, Mapping) else dataclasses.asdict(r) for r in reasons]
+    out[Col.KEEP] = not out[Col.REJECT_REASONS]
     return out

@@ -14,6 +14,7 @@ import zlib
 import apache_beam as beam
 import numpy as np
 
+from framesift.schemas.columns import Col
 from pipelines.dedupe.semantic import default_clusters, normalise
 
 
@@ -22,7 +23,7 @@ def from_embedding_record(record: dict):
     cosines say nothing about content (a random network maps unrelated pictures close together)."""
     if record.get("untrained"):
         return None
-    return record["item_id"], np.asarray(record["embedding"], np.float32)
+    return record[Col.ITEM_ID], np.asarray(record["embedding"], np.float32)
 
 
 def _train_centroids(sample, total, clusters, seed):
