@@ -80,7 +80,8 @@ def test_verified_pairs_join_every_copy_and_no_look_alike(corpus):
     assert candidate_pairs(records, 8)          # regions propose pairs at all
 
 
-def test_beam_verified_pairs_match_the_local_ones(corpus, tmp_path):
+@pytest.mark.parametrize("one_worker", [False, True])
+def test_beam_verified_pairs_match_the_local_ones(corpus, tmp_path, one_worker):
     import apache_beam as beam
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
@@ -96,7 +97,7 @@ def test_beam_verified_pairs_match_the_local_ones(corpus, tmp_path):
     expected = verified_pairs([r for r, _ in corpus], lambda r: thumbs[r["item_id"]], radius=8, strong_distance=6)
     assert expected
     with TestPipeline() as p:
-        out = p | beam.Create(records) | VerifiedPairs(8, 6, str(tmp_path), n_hint=1000)
+        out = p | beam.Create(records) | VerifiedPairs(8, 6, str(tmp_path), n_hint=1000, one_worker=one_worker)
         assert_that(out, equal_to(expected))
 
 

@@ -69,7 +69,7 @@ def test_the_helper_imports_no_beam_grpc_or_jax(tmp_path):
     pool = HelperPool(CrashingAnalyzer(cfg, str(tmp_path / "run")))
     try:
         row, picture = pool.call("analyze_image", str(image))
-        assert row.width == 512 and picture.ndim == 3
+        assert row.width == 512 and picture is None       # scoring off: no picture travels back
         loaded = pool.call("loaded_modules")
     finally:
         pool.close()

@@ -27,11 +27,11 @@ class _AnalyzerDoFn(beam.DoFn):
     crash then costs one input, see pipelines/media/helper_process.py) or in this process. The DoFns of one job
     share the same helper; it starts on first use, so a job without videos never starts one for them."""
 
-    def __init__(self, cfg: CurateConfig, run_dir: str, isolated: bool):
-        self.cfg, self.run_dir, self.isolated = cfg, run_dir, isolated
+    def __init__(self, cfg: CurateConfig, run_dir: str, isolated: bool, input_root: str = ""):
+        self.cfg, self.run_dir, self.isolated, self.input_root = cfg, run_dir, isolated, input_root
 
     def setup(self):
-        analyzer = item_work.ItemAnalyzer(self.cfg, self.run_dir)
+        analyzer = item_work.ItemAnalyzer(self.cfg, self.run_dir, self.input_root)
         self.pool = None
         if self.isolated:
             self.pool = acquire_shared_pool(analyzer)
@@ -47,8 +47,8 @@ class _AnalyzerDoFn(beam.DoFn):
 
 
 class _CurateDoFn(_AnalyzerDoFn):
-    def __init__(self, cfg: CurateConfig, run_dir: str, config_hash: str, isolated: bool):
-        super().__init__(cfg, run_dir, isolated)
+    def __init__(self, cfg: CurateConfig, run_dir: str, config_hash: str, isolated: bool, input_root: str = ""):
+        super().__init__(cfg, run_dir, isolated, input_root)
         self.config_hash = config_hash
 
     def setup(self):

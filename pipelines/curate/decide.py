@@ -12,8 +12,17 @@ from framesift.vocabulary import STAGE_FILTER
 from pipelines.filters import Filter, Sample
 
 
-def item_id(uri: str, span: Optional[tuple[int, int]] = None) -> str:
-    key = uri if span is None else f"{uri}#frames={span[0]}-{span[1]}"
+def input_key(uri: str, input_root: str = "") -> str:
+    """The uri relative to the run's input root (job.input_root): what names an input wherever the corpus lies."""
+    root = input_root.rstrip("/")
+    return uri[len(root) + 1:] if root and uri.startswith(root + "/") else uri
+
+
+def item_id(key: str, content_sha256: str = "", span: Optional[tuple[int, int]] = None) -> str:
+    """`key`: input_key(uri, root), unique within a run; with the file's sha256, ids of different corpora differ
+    too. Never the absolute path: the duplicate tie-break (dedupe keep_order ends on item_id) must not depend on
+    where the corpus or the run directory lies."""
+    key = f"{key}#{content_sha256}" if span is None else f"{key}#{content_sha256}#frames={span[0]}-{span[1]}"
     return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 

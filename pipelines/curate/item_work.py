@@ -18,7 +18,7 @@ from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
 from framesift.schemas.columns import Col
 from pipelines import run_files
-from pipelines.curate.decide import decide, item_id, score_sample
+from pipelines.curate.decide import decide, input_key, item_id, score_sample
 from pipelines.filters import Filter, Sample, curate_filters
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
@@ -38,13 +38,14 @@ def write_preview(run_dir: str, iid: str, suffix: str, data: bytes) -> str:
     return rel
 
 
-def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter],
-                  run_dir: str) -> tuple[ManifestRow, np.ndarray]:
-    """-> (row with scores, no decision yet; the analysis-size picture, for model scoring)"""
+def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: str,
+                  input_root: str = "") -> tuple[ManifestRow, np.ndarray]:
+    """-> (row with scores, no decision yet; the analysis-size picture, for model scoring). `input_root`: see
+    decide.input_key."""
     decoded = decode_image(run_files.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
-    iid = item_id(uri)
+    iid = item_id(input_key(uri, input_root), p[Col.SHA256])
     sample = Sample("image", p[Col.WIDTH], p[Col.HEIGHT], [decoded.rgb], detail=decoded.detail)
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="image", **p, **picture_hashes(decoded.rgb),
                       spectral_profile=sample_spectrum(sample).profile.tolist(), scores=score_sample(filters, sample))
@@ -86,8 +87,8 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
              "shot_detector": detector} for i, (s, e) in enumerate(spans)]
 
 
-def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
-                 run_dir: str) -> tuple[ManifestRow, np.ndarray]:
+def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: str,
+                 input_root: str = "") -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
     uri, probe, start, end = task["uri"], task["probe"], task[Col.START_FRAME], task[Col.END_FRAME]
     with run_files.open_for_reading(uri) as f:
@@ -100,7 +101,7 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter],
         raise ValueError(f"no frames decoded in span [{start}, {end})")
     fps = probe[Col.FPS]
     sample = Sample("clip", probe[Col.WIDTH], probe[Col.HEIGHT], frames, fps=fps, duration_s=(end - start) / fps)
-    iid = item_id(uri, (start, end))
+    iid = item_id(input_key(uri, input_root), probe[Col.SHA256], (start, end))
     row = ManifestRow(item_id=iid, source_uri=uri, media_type="clip", clip_index=task[Col.CLIP_INDEX],
                       start_frame=start, end_frame=end, start_s=start / fps, end_s=end / fps,
                       **{k: probe[k] for k in _PROBE_KEYS}, **picture_hashes(sample.keyframe),
@@ -133,8 +134,8 @@ class ItemAnalyzer:
     """The per-item work behind one picklable object, so it runs the same here or in a helper process
     (helper_process.HelperPool calls its methods by name there); filters are built by `setup`, where it runs."""
 
-    def __init__(self, cfg: CurateConfig, run_dir: str):
-        self.cfg, self.run_dir = cfg, run_dir
+    def __init__(self, cfg: CurateConfig, run_dir: str, input_root: str = ""):
+        self.cfg, self.run_dir, self.input_root = cfg, run_dir, input_root
         self.filters: Optional[list[Filter]] = None
 
     def setup(self) -> None:
@@ -142,13 +143,20 @@ class ItemAnalyzer:
             self.filters = curate_filters(self.cfg)
 
     def __getstate__(self):
-        return {"cfg": self.cfg, "run_dir": self.run_dir, "filters": None}   # filters are rebuilt where it runs
+        # filters are rebuilt where it runs
+        return {"cfg": self.cfg, "run_dir": self.run_dir, "input_root": self.input_root, "filters": None}
 
-    def analyze_image(self, uri: str) -> tuple[ManifestRow, np.ndarray]:
-        return analyze_image(uri, self.cfg, self.filters, self.run_dir)
+    def _for_scoring(self, picture: np.ndarray) -> Optional[np.ndarray]:
+        # the picture only travels on (from a helper process, between Beam stages) when a model will look at it
+        return picture if self.cfg.scoring.enabled else None
+
+    def analyze_image(self, uri: str) -> tuple[ManifestRow, Optional[np.ndarray]]:
+        row, picture = analyze_image(uri, self.cfg, self.filters, self.run_dir, self.input_root)
+        return row, self._for_scoring(picture)
 
     def split_video(self, uri: str) -> list[dict]:
         return split_video(uri, self.cfg)
 
-    def analyze_clip(self, task: dict) -> tuple[ManifestRow, np.ndarray]:
-        return analyze_clip(task, self.cfg, self.filters, self.run_dir)
+    def analyze_clip(self, task: dict) -> tuple[ManifestRow, Optional[np.ndarray]]:
+        row, keyframe = analyze_clip(task, self.cfg, self.filters, self.run_dir, self.input_root)
+        return row, self._for_scoring(keyframe)

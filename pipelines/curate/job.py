@@ -86,6 +86,32 @@ def matched_uris(patterns: list[str], literal: list[str]) -> set[str]:
     return uris
 
 
+_GLOB_CHARS = "*?["
+
+
+def input_root(patterns: list[str], literal: list[str]) -> str:
+    """The deepest directory holding every input (the fixed part of each pattern, each listed file's directory):
+    item ids name an input by its path below it (decide.input_key), so moving the corpus or the run directory
+    changes no id and no duplicate tie-break, and two inputs never share a key. "" when the inputs share no
+    directory (local and gs:// together)."""
+    dirs = []
+    for pattern in patterns:
+        parts = pattern.split("/")
+        fixed = next((i for i, part in enumerate(parts) if any(c in part for c in _GLOB_CHARS)), None)
+        dirs.append(parts[:fixed] if fixed is not None else parts[:-1])   # a plain file: its directory
+    dirs.extend(uri.split("/")[:-1] for uri in literal)
+    if not dirs:
+        return ""
+    common = dirs[0]
+    for parts in dirs[1:]:
+        n = 0
+        while n < min(len(common), len(parts)) and common[n] == parts[n]:
+            n += 1
+        common = common[:n]
+    root = "/".join(common)
+    return "" if not root.strip("/") or root.endswith(":/") else root     # "/" or a bare scheme: no shared place
+
+
 def framesift_run_dirs(uris: set[str]) -> tuple[str, ...]:
     """Earlier framesift runs lying inside the inputs (a manifest shard next to a config.yaml): their previews and
     outputs are not raw media and must never be curated as such."""
@@ -196,7 +222,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
 
     p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args), run_work(inputs, cfg)))
     build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude,
-                          n_inputs=expected)
+                          n_inputs=expected, input_root=input_root(patterns, literal))
     started = time.perf_counter()
     quiet = console and "://" not in run_dir and _is_local_runner(p.options)
     try:

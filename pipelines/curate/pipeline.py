@@ -105,15 +105,17 @@ class LoadSidecars(beam.PTransform):
 
 
 class CurateImages(beam.PTransform):
-    """image uris -> (records, pictures to score, dead letters)"""
+    """image uris -> (records, pictures to score, dead letters). `input_root`: what item ids are relative to
+    (job.input_root)."""
 
-    def __init__(self, cfg, run_dir, config_hash, sidecar):
+    def __init__(self, cfg, run_dir, config_hash, sidecar, input_root: str = ""):
         super().__init__()
-        self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
+        self.args, self.sidecar, self.input_root = (cfg, run_dir, config_hash), sidecar, input_root
 
     def expand(self, uris):
         isolated = self.args[0].analysis.isolate_image_decoding
-        out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args, isolated), sidecar=self.sidecar) \
+        out = uris | "Analyze" >> beam.ParDo(AnalyzeImage(*self.args, isolated, self.input_root),
+                                             sidecar=self.sidecar) \
             .with_outputs(SCORE_TAG, main="rows").with_exception_handling()
         return out["rows"], out[SCORE_TAG], out["bad"] | "DeadLetter" >> beam.Map(
             _dead_letter(DEAD_ANALYZE_IMAGE, self.args[2]))
@@ -122,18 +124,19 @@ class CurateImages(beam.PTransform):
 class CurateVideos(beam.PTransform):
     """video uris -> (clip records, keyframes to score, dead letters)"""
 
-    def __init__(self, cfg, run_dir, config_hash, sidecar):
+    def __init__(self, cfg, run_dir, config_hash, sidecar, input_root: str = ""):
         super().__init__()
-        self.args, self.sidecar = (cfg, run_dir, config_hash), sidecar
+        self.args, self.sidecar, self.input_root = (cfg, run_dir, config_hash), sidecar, input_root
 
     def expand(self, uris):
         cfg, run_dir, config_hash = self.args
         # decoders run in a helper process (analyze._AnalyzerDoFn), never in a child forked from this worker:
         # Beam's use_subprocess=True forks under live gRPC threads (apache/beam#25374)
         isolated = cfg.analysis.isolate_video_decoding
-        tasks, bad_split = uris | "Split" >> beam.ParDo(SplitVideo(cfg, run_dir, isolated)).with_exception_handling()
+        tasks, bad_split = (uris | "Split" >> beam.ParDo(SplitVideo(cfg, run_dir, isolated, self.input_root))
+                            .with_exception_handling())
         out = (tasks | "SpreadClips" >> beam.Reshuffle()
-               | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args, isolated), sidecar=self.sidecar)
+               | "Analyze" >> beam.ParDo(AnalyzeClip(*self.args, isolated, self.input_root), sidecar=self.sidecar)
                .with_outputs(SCORE_TAG, main="rows").with_exception_handling())
         dead = ((bad_split | "SplitDeadLetter" >> beam.Map(_dead_letter(DEAD_SPLIT_VIDEO, config_hash)),
                  out["bad"] | "ClipDeadLetter" >> beam.Map(_dead_letter(DEAD_ANALYZE_CLIP, config_hash)))
@@ -182,12 +185,14 @@ class DedupeStage(beam.PTransform):
             semantic = (embeddings | "Vectors" >> beam.Map(from_embedding_record)
                         | "TrainedOnly" >> beam.Filter(lambda e: e is not None)
                         | "SemanticPairs" >> SemanticPairs(d.semantic_epsilon, d.semantic_clusters))
+        one_worker = self.n_inputs is not None and self.n_inputs <= d.one_worker_max_items
         if d.verify_max_distance >= 0 and d.near_max_distance >= 0:
             from pipelines.dedupe.candidates_beam import VerifiedPairs
             verified = rows | "VerifiedPairs" >> VerifiedPairs(d.verify_max_distance, d.near_max_distance,
-                                                                self.run_dir, max_bucket=d.max_bucket)
+                                                                self.run_dir, max_bucket=d.max_bucket,
+                                                                one_worker=one_worker)
             semantic = verified if semantic is None else ((semantic, verified) | "ItemPairs" >> beam.Flatten())
-        if self.n_inputs is not None and self.n_inputs <= d.one_worker_max_items:
+        if one_worker:
             from pipelines.dedupe.dedupe_one_worker import DedupeOnOneWorker
             rows = rows | "DedupeOnOneWorker" >> DedupeOnOneWorker(d, semantic_pairs=semantic, index_rows=index)
         else:
@@ -217,14 +222,17 @@ class WriteOutputs(beam.PTransform):
 
 def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, config_hash: str,
                           patterns: list[str], literal_uris: list[str], sidecars: list[str],
-                          exclude_prefixes: tuple[str, ...] = (), n_inputs: Optional[int] = None) -> None:
-    """`n_inputs`: how many inputs the launcher listed (None: unknown); small runs dedupe on one worker."""
+                          exclude_prefixes: tuple[str, ...] = (), n_inputs: Optional[int] = None,
+                          input_root: str = "") -> None:
+    """`n_inputs`: how many inputs the launcher listed (None: unknown); small runs dedupe on one worker.
+    `input_root`: item ids name inputs relative to it (job.input_root); "" names them by their full uri."""
     uris = p | "Ingest" >> Ingest(patterns, literal_uris, exclude_prefixes)
     images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
     sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
     image_rows, image_pictures, image_dead = images | "CurateImages" >> CurateImages(cfg, run_dir, config_hash,
-                                                                                    sidecar)
-    clip_rows, clip_pictures, clip_dead = videos | "CurateVideos" >> CurateVideos(cfg, run_dir, config_hash, sidecar)
+                                                                                    sidecar, input_root)
+    clip_rows, clip_pictures, clip_dead = videos | "CurateVideos" >> CurateVideos(cfg, run_dir, config_hash, sidecar,
+                                                                                 input_root)
     rows = (image_rows, clip_rows) | "AllRows" >> beam.Flatten()
     dead = [unsupported, image_dead, clip_dead]
     embeddings = None

@@ -1,0 +1,57 @@
+"""Item ids name an input by its path below the run's input root (plus its content), never by where the corpus or
+the run directory lies: the duplicate tie-break ends on item_id, so the same corpus curated in two places must
+keep the same members."""
+import shutil
+
+import numpy as np
+import skimage.data
+
+from framesift.config import load_config
+from pipelines.curate.decide import input_key, item_id
+from pipelines.curate.job import input_root, run_curate
+from pipelines.curate.outputs import read_manifest
+from tests.media_fixtures import jpeg_bytes
+
+IN_PROCESS = ["--direct_running_mode=in_memory"]
+DECISION_COLUMNS = ("item_id", "keep", "duplicate_group", "duplicate_of", "reject_reasons", "thumbnail_path")
+
+
+def test_input_root_is_the_deepest_directory_holding_every_input():
+    assert input_root(["/data/a/**"], []) == "/data/a"
+    assert input_root(["/data/a/**", "/data/b/*.jpg"], []) == "/data"
+    assert input_root(["/data/a/x.jpg"], ["/data/a/sub/y.png"]) == "/data/a"
+    assert input_root(["gs://bucket/raw/**"], []) == "gs://bucket/raw"
+    assert input_root(["gs://a/**", "gs://b/**"], []) == ""          # only the scheme in common
+    assert input_root(["gs://a/**", "/data/**"], []) == ""
+    assert input_key("/data/a/x.jpg", "/data") == "a/x.jpg"
+    assert input_key("/elsewhere/x.jpg", "/data") == "/elsewhere/x.jpg"
+    # two inputs with the same relative path under different roots keep apart; so do copies with other content
+    root = input_root(["/d/one/**", "/d/two/**"], [])
+    assert item_id(input_key("/d/one/x.jpg", root), "s") != item_id(input_key("/d/two/x.jpg", root), "s")
+    assert item_id("x.jpg", "s1") != item_id("x.jpg", "s2")
+
+
+def _decisions(run_dir, corpus_dir):
+    table = read_manifest(str(run_dir)).to_pylist()
+    return {row["source_uri"][len(str(corpus_dir)) + 1:]: {c: row[c] for c in DECISION_COLUMNS} for row in table}
+
+
+def test_the_same_corpus_in_two_places_gets_the_same_ids_and_decisions(tmp_path):
+    # byte-identical copies tie on every quality score, so item_id alone picks which one is kept: with ids from
+    # absolute paths, each of the 6 groups had an even chance to keep another member in the second place
+    pictures = [skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea(), skimage.data.rocket(),
+                skimage.data.immunohistochemistry(), skimage.data.camera()]
+    first = tmp_path / "first" / "corpus"
+    for i, rgb in enumerate(pictures):
+        data = jpeg_bytes(np.ascontiguousarray(rgb[:256, :320]))
+        for copy in ("a", "b", "c"):
+            (first / copy).mkdir(parents=True, exist_ok=True)
+            (first / copy / f"{i}.jpg").write_bytes(data)
+    second = tmp_path / "second" / "deeper" / "corpus"
+    shutil.copytree(first, second)
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    run_curate(cfg, [str(first)], str(tmp_path / "runs" / "one"), beam_args=IN_PROCESS)
+    run_curate(cfg, [str(second)], str(second / "run_inside"), beam_args=IN_PROCESS)
+    one, two = _decisions(tmp_path / "runs" / "one", first), _decisions(second / "run_inside", second)
+    assert len(one) == 18 and one == two
+    assert sum(d["keep"] for d in one.values()) == 6      # one kept member per group of copies
