@@ -28,14 +28,18 @@ def _write(path, data: bytes) -> None:
         f.write(data)
 
 
-def mixed_corpus(root, photos: int = 12, videos: int = 3) -> dict[str, int]:
-    """Photos (JPEG and PNG, several sizes), two-shot clips and planted bad files. -> {kind: count}"""
+def mixed_corpus(root, photos: int = 12, videos: int = 3, photo_width: int = 0, clip_frames: int = 60,
+                 clip_side: int = 128) -> dict[str, int]:
+    """Photos (JPEG and PNG, several sizes; `photo_width` > 0 scales them down to it), two-shot clips of
+    `clip_frames` frames and planted bad files. -> {kind: count}"""
     import io
     from PIL import Image
     pictures = [skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea(), skimage.data.rocket(),
                 gray_to_rgb(skimage.data.camera())]
     for i in range(photos):
         rgb = np.ascontiguousarray(np.roll(pictures[i % len(pictures)], 7 * i, axis=1))
+        if photo_width:
+            rgb = np.asarray(Image.fromarray(rgb).resize((photo_width, photo_width * rgb.shape[0] // rgb.shape[1])))
         if i % 3 == 2:
             buf = io.BytesIO()
             Image.fromarray(rgb).save(buf, format="PNG")
@@ -45,7 +49,9 @@ def mixed_corpus(root, photos: int = 12, videos: int = 3) -> dict[str, int]:
     for i in range(videos):
         a, b = pictures[i % len(pictures)], pictures[(i + 1) % len(pictures)]
         os.makedirs(os.path.join(root, "clips"), exist_ok=True)
-        write_video(os.path.join(root, "clips", f"v{i:02d}.mp4"), pan_frames(a, 30) + pan_frames(b, 30))
+        half = clip_frames // 2
+        write_video(os.path.join(root, "clips", f"v{i:02d}.mp4"),
+                    pan_frames(a, half, size=clip_side) + pan_frames(b, clip_frames - half, size=clip_side))
     bad = {"broken/zero.jpg": b"", "broken/truncated.jpg": jpeg_bytes(pictures[0])[:4000],
            "broken/html.png": b"<html>not a png</html>", "broken/garbage.mp4": bytes(range(256)) * 40}
     for rel, data in bad.items():

@@ -36,7 +36,8 @@ def _group_gone(pgid: int) -> bool:
 def test_kill_9_of_the_process_group_leaves_no_unreadable_manifest_and_a_rerun_refuses(tmp_path):
     data, out = tmp_path / "data", tmp_path / "run"
     mixed_corpus(data, photos=16, videos=2)
-    argv = curate_argv(data, out, tiny_clip_dir(tmp_path))
+    # the multi-process runner named: the job would run a corpus this small in one process
+    argv = curate_argv(data, out, tiny_clip_dir(tmp_path), "--direct_running_mode=multi_processing")
     with open(tmp_path / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=cli_env(), start_new_session=True)
         try:
