@@ -5,6 +5,7 @@ import sys
 import time
 
 from pipelines.curate.item_work import ItemAnalyzer
+from pipelines.encode.pixels import ItemPreparer
 
 
 class Probe:
@@ -28,23 +29,35 @@ class Probe:
         return seconds
 
 
+def _crash_on(uri: str) -> None:
+    """Inputs named crash.* die the way a native decoder crash does (SIGABRT, no Python exception)."""
+    if os.path.basename(uri).startswith("crash."):
+        import faulthandler
+        faulthandler.disable()
+        os.abort()
+
+
 class CrashingAnalyzer(ItemAnalyzer):
     """The real per-item work, except that inputs named crash.* die the way a native decoder crash does."""
 
-    @staticmethod
-    def _crash_on(uri: str) -> None:
-        if os.path.basename(uri).startswith("crash."):
-            import faulthandler
-            faulthandler.disable()
-            os.abort()
-
     def analyze_image(self, uri):
-        self._crash_on(uri)
+        _crash_on(uri)
         return super().analyze_image(uri)
 
     def split_video(self, uri):
-        self._crash_on(uri)
+        _crash_on(uri)
         return super().split_video(uri)
+
+    def loaded_modules(self) -> list[str]:
+        return sorted(sys.modules)
+
+
+class CrashingPreparer(ItemPreparer):
+    """The encode job's real decoding (pipelines/encode/pixels.py), except for inputs named crash.*."""
+
+    def prepare(self, row):
+        _crash_on(row["source_uri"])
+        return super().prepare(row)
 
     def loaded_modules(self) -> list[str]:
         return sorted(sys.modules)

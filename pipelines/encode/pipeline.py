@@ -1,7 +1,8 @@
 """The encode job's Beam graph: plan files -> approved rows -> pixels -> autoencoder (RunInference) -> shards.
 
   ReadPlans     one Parquet file per pending shard (written by the launcher): (shard, row)
-  Prepare       decode + resize/crop or bucket + sample clip frames          (failures -> dead letters)
+  Prepare       decode + resize/crop or bucket + sample clip frames, in a     (failures -> dead letters)
+                decoder helper process: a native crash costs one item
   Batch         group by (shard, bucket), sort by item id, cut into batches  (the same batches on every run)
   Encode        RunInference with the JAX autoencoder handler               (failed batches -> dead letters)
   Serialize     the latent record (framesift/schemas/latent.py)             (failures -> dead letters)
@@ -27,8 +28,9 @@ from framesift.config import EncodeConfig
 from framesift.schemas import DeadLetter
 from framesift.schemas.latent import LatentCodec, latent_features, make_example
 from pipelines.encode.autoencoder_handler import AutoencoderHandler
-from pipelines.encode.pixels import PreparedItem, label_of, prepare_item
+from pipelines.encode.pixels import ItemPreparer, PreparedItem, label_of
 from pipelines.encode.shard_writer import EncodedRecord, latent_sums, write_shard
+from pipelines.media.helper_process import acquire_shared_pool, release_shared_pool
 
 NAMESPACE = "framesift_encode"
 
@@ -65,6 +67,28 @@ def _failed_batch(config_hash: str):
                 yield shard, dead_letter(item.row, "encode_model", type(exc), str(exc) or repr(exc),
                                          "".join(traceback.format_exception(exc))[-1500:], config_hash)
     return convert
+
+
+class PrepareItems(beam.DoFn):
+    """(shard, row) -> (shard, PreparedItem), decoded in a helper process (pipelines/media/helper_process.py): a
+    fresh interpreter started by fork+exec, as in the curate job. A segfault or abort in a decoder then costs one
+    item (a HelperCrashed dead letter), not the job, and the process that holds the autoencoder's JAX threads is
+    never forked."""
+
+    def __init__(self, cfg: EncodeConfig):
+        self.cfg = cfg
+
+    def setup(self):
+        self.pool = acquire_shared_pool(ItemPreparer(self.cfg))
+
+    def process(self, element):
+        shard, row = element
+        yield shard, self.pool.call("prepare", row)
+
+    def teardown(self):
+        if getattr(self, "pool", None) is not None:     # setup may have failed before the pool existed
+            release_shared_pool(self.pool)
+            self.pool = None
 
 
 def make_batches(keyed, batch_size: int):
@@ -139,8 +163,7 @@ class EncodeShards(beam.PTransform):
         cfg = self.cfg
         rows = (plan_paths | "Spread" >> beam.Reshuffle()
                 | "ReadPlans" >> beam.FlatMap(read_plan_rows) | "SpreadRows" >> beam.Reshuffle())
-        prepared, failed_prepare = (rows | "Prepare" >> beam.Map(lambda kv: (kv[0], prepare_item(kv[1], cfg)))
-                                    .with_exception_handling())
+        prepared, failed_prepare = rows | "Prepare" >> beam.ParDo(PrepareItems(cfg)).with_exception_handling()
         batches = (prepared
                    | "KeyByBucket" >> beam.Map(lambda kv: ((kv[0], kv[1].bucket), kv[1]))
                    | "GroupByBucket" >> beam.GroupByKey()

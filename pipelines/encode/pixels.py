@@ -1,4 +1,5 @@
 """From an approved row to the pixels the autoencoder encodes: decode, resize, centre-crop, sample clip frames.
+The encode job runs this in a decoder helper process (ItemPreparer; pipelines/encode/pipeline.py).
 
 Square centre crops by default; with aspect buckets, each item goes to the SDXL-style bucket (sides multiples of
 `bucket_step`, about `image_size`² pixels each) closest to its aspect ratio, so nothing is cropped away but a sliver.
@@ -13,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 from PIL import Image
 
 from framesift.config import EncodeConfig
+from pipelines import run_files
 from pipelines.media.image_decode import decode_image
 from pipelines.media.video_decode import iter_frames, open_video
 
@@ -72,18 +72,13 @@ def resize_and_crop(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray,
     return np.asarray(im.crop((left, top, left + tw, top + th))), (top, left)
 
 
-def _read(uri: str) -> bytes:
-    with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return f.read()
-
-
 def prepare_image(row: dict, cfg: EncodeConfig) -> PreparedItem:
     height, width = row.get("height") or cfg.image_size, row.get("width") or cfg.image_size
     size = target_size(height, width, cfg)
     cover = max(size[0] / height, size[1] / width)
     # decode no larger than twice what the crop needs: JPEGs then scale down in the DCT
     max_side = max(size) if cover >= 1 else min(max(height, width), 2 * math.ceil(max(height, width) * cover))
-    decoded = decode_image(_read(row["source_uri"]), max_side=max(max_side, max(size)), pixel_hash=False)
+    decoded = decode_image(run_files.read_bytes(row["source_uri"]), max_side=max(max_side, max(size)), pixel_hash=False)
     pixels, crop = resize_and_crop(decoded.rgb, size)
     return PreparedItem(row, pixels[None], (int(decoded.probe["height"]), int(decoded.probe["width"])), crop)
 
@@ -110,7 +105,7 @@ def prepare_clip(row: dict, cfg: EncodeConfig) -> PreparedItem:
     cover = max(size[0] / height, size[1] / width)
     max_side = max(max(size), math.ceil(max(height, width) * min(cover * 2, 1.0)))
     frames: dict[int, np.ndarray] = {}
-    with FileSystems.open(row["source_uri"], compression_type=CompressionTypes.UNCOMPRESSED) as f:
+    with run_files.open_for_reading(row["source_uri"]) as f:
         container = open_video(f)
         try:
             keep = set(wanted)
@@ -133,6 +128,17 @@ def prepare_item(row: dict, cfg: EncodeConfig) -> PreparedItem:
     if row["media_type"] == "image":
         return prepare_image(row, cfg)
     raise ValueError(f"unknown media_type {row['media_type']!r}")
+
+
+class ItemPreparer:
+    """prepare_item as the target of a decoder helper process (pipelines/media/helper_process.py): picklable, and
+    what it imports (Pillow, PyAV; Beam only for non-local paths) is all the helper loads."""
+
+    def __init__(self, cfg: EncodeConfig):
+        self.cfg = cfg
+
+    def prepare(self, row: dict) -> PreparedItem:
+        return prepare_item(row, self.cfg)
 
 
 def label_of(row: dict) -> Optional[int]:
