@@ -7,12 +7,13 @@ never re-admits an item the dedupe stage rejected as evaluation-set leakage (onl
 and "skip" leave the pipeline's call standing, except under `pipeline_then_human_strict`, which also drops
 flagged items. `human_only` exports only what reviewers approved (or chose as representatives).
 
-Streams the manifest batch by batch and writes one Parquet file (temp file + rename), so it scales with the
-manifest, not with memory. Columns: the manifest schema + PROVENANCE_SCHEMA (framesift/schemas/review.py).
+Streams the manifest (local or gs://) batch by batch and writes one Parquet file (temp file + rename, or + upload
+for a gs:// output), so it scales with the manifest, not with memory. Columns: the manifest schema + PROVENANCE_SCHEMA (framesift/schemas/review.py).
 """
 from __future__ import annotations
 
 import os
+import tempfile
 import typing
 import uuid
 from collections import Counter
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from framesift import run_files
 from framesift.manifest_reader import iter_manifest_batches, manifest_files
 from curation_ui.store import DecisionStore
 from framesift.config import ReviewConfig
@@ -135,14 +137,20 @@ def export_approved(run_dir: str, store: DecisionStore, output: str,
         raise ValueError(f"unknown export policy {policy!r} (known: {', '.join(POLICIES)})")
     schema = EXPORT_SCHEMA.with_metadata({**(MANIFEST_SCHEMA.metadata or {}),
                                           b"framesift.export.policy": policy.encode()})
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-    tmp = f"{output}.tmp-{uuid.uuid4().hex[:8]}"
+    remote = run_files.is_remote(output)
+    # a local file appears by rename; a bucket's object by uploading the finished local file (never half a file)
+    folder = tempfile.gettempdir() if remote else os.path.dirname(os.path.abspath(output))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f"{os.path.basename(output)}.tmp-{uuid.uuid4().hex[:8]}")
     stats: Counter = Counter()
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
             for table in approved_batches(run_dir, store, POLICIES[policy], stats):
                 writer.write_table(table.cast(schema))
-        os.replace(tmp, output)
+        if remote:
+            run_files.upload(tmp, output)
+        else:
+            os.replace(tmp, output)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

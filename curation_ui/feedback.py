@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -24,8 +22,9 @@ import pyarrow.parquet as pq
 from curation_ui.agreement import agreement, held_back_folds
 from curation_ui.manifest_index import PREFERENCE_KEY, SCORE_PREFIX
 from curation_ui.store import DecisionStore, now_iso
+from framesift import run_files
 from framesift.checks import Threshold
-from framesift.run_layout import (EMBEDDINGS_DIR, FEEDBACK_DIR, FEEDBACK_SUMMARY_FILE, PREFERENCE_FILE,
+from framesift.run_layout import (EMBEDDINGS_DIR, FEEDBACK_SUMMARY_FILE, PREFERENCE_FILE,
                                   SUGGESTED_THRESHOLDS_FILE)
 from framesift.schemas.columns import Col
 
@@ -166,10 +165,14 @@ def labelled(store: DecisionStore) -> dict[str, int]:
 
 
 def embeddings_dataset(run_dir: str) -> Optional[ds.Dataset]:
-    folder = os.path.join(run_dir, EMBEDDINGS_DIR)
-    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet")) \
-        if os.path.isdir(folder) else []
-    return ds.dataset(files, format="parquet") if files else None
+    folder = run_files.join(run_dir, EMBEDDINGS_DIR)
+    try:
+        files = run_files.list_files(folder, ".parquet")
+    except FileNotFoundError:
+        return None
+    fs, _ = run_files.filesystem(folder)
+    return ds.dataset([run_files.filesystem(f)[1] for f in files], format="parquet", filesystem=fs) \
+        if files else None
 
 
 def _embedding_rows(dataset: ds.Dataset, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -187,10 +190,9 @@ def _embedding_rows(dataset: ds.Dataset, ids: list[str]) -> tuple[np.ndarray, np
 
 
 def _write_parquet(path: str, table: pa.Table) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf)
+    run_files.write_bytes(path, buf.getvalue().to_pybytes())      # whole or not at all, local or gs://
 
 
 def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Threshold],
@@ -214,23 +216,17 @@ def run_feedback(run_dir: str, query, store: DecisionStore, thresholds: list[Thr
                "suggestions": [], "preference": None}
     suggestions = suggest_thresholds(scores, y, thresholds, min_labels, present=present)
     summary["suggestions"] = [asdict(s) | {"improves": s.improves} for s in suggestions]
-    folder = os.path.join(run_dir, FEEDBACK_DIR)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(run_dir, SUGGESTED_THRESHOLDS_FILE), "w") as f:
-        f.write("".join(s.set_arg + "\n" for s in suggestions if s.improves))
+    run_files.write_bytes(run_files.join(run_dir, SUGGESTED_THRESHOLDS_FILE),
+                          "".join(s.set_arg + "\n" for s in suggestions if s.improves).encode())
     emb = embeddings_dataset(run_dir)
     model = fit_preference(scores, y, keys, _embedding_rows(emb, found) if emb is not None else None, min_labels)
     if model is not None:
-        _write_parquet(os.path.join(run_dir, PREFERENCE_FILE), score_all(model, query, keys, emb))
+        _write_parquet(run_files.join(run_dir, PREFERENCE_FILE), score_all(model, query, keys, emb))
         summary["preference"] = model.summary()
-    with open(os.path.join(run_dir, FEEDBACK_SUMMARY_FILE), "w") as f:
-        json.dump(summary, f, indent=2)
+    run_files.write_bytes(run_files.join(run_dir, FEEDBACK_SUMMARY_FILE), json.dumps(summary, indent=2).encode())
     return summary
 
 
 def load_summary(run_dir: str) -> Optional[dict]:
-    path = os.path.join(run_dir, FEEDBACK_SUMMARY_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
+    path = run_files.join(run_dir, FEEDBACK_SUMMARY_FILE)
+    return json.loads(run_files.read_bytes(path)) if run_files.exists(path) else None

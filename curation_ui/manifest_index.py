@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from framesift.manifest_reader import iter_manifest_batches, manifest_files
+from framesift import run_files
+from framesift.manifest_reader import iter_manifest_batches, manifest_files, manifest_stamps
 from framesift.run_layout import PREFERENCE_FILE, REVIEW_INDEX_DIR
 from framesift.vocabulary import STAGE_DEDUPE
 from framesift.schemas.columns import Col
@@ -37,10 +38,12 @@ _READ_COLUMNS = [Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.KEEP, Col.DUPL
                  Col.PREVIEW_PATH, Col.CAPTION, Col.SCORES, Col.REJECT_REASONS]
 def fingerprint(run_dir: str) -> str:
     h = hashlib.sha256(f"v{INDEX_VERSION}".encode())
-    pref = os.path.join(run_dir, PREFERENCE_FILE)
-    for path in manifest_files(run_dir) + ([pref] if os.path.exists(pref) else []):
-        st = os.stat(path)
-        h.update(f"{os.path.relpath(path, run_dir)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    # one listing (one round trip for a bucket's run) plus the feedback scores file
+    stamps = manifest_stamps(run_dir)
+    stamps[run_files.join(run_dir, PREFERENCE_FILE)] = run_files.stamp(run_files.join(run_dir, PREFERENCE_FILE))
+    for path, st in stamps.items():
+        if st is not None:
+            h.update(f"{run_files.relative(path, run_dir)}:{st[0]}:{st[1]};".encode())
     return h.hexdigest()[:16]
 
 
@@ -117,9 +120,9 @@ def _index_batch(batch: pa.RecordBatch, start: int, shard: int, shard_start: int
 def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
     """Stream the manifest into Arrow IPC fragments under out_dir; returns (and writes) the index metadata."""
     files = manifest_files(run_dir)
-    pref_path = os.path.join(run_dir, PREFERENCE_FILE)
-    preference = pq.read_table(pref_path, columns=[Col.ITEM_ID, "preference_score"]) \
-        if os.path.exists(pref_path) else None
+    pref_path = run_files.join(run_dir, PREFERENCE_FILE)
+    preference = pq.read_table(run_files.open_input(pref_path), columns=[Col.ITEM_ID, "preference_score"]) \
+        if run_files.exists(pref_path) else None
     os.makedirs(out_dir, exist_ok=True)
     row, frag, score_keys, fragments, reasons, groups = 0, 0, set(), [], Counter(), set()
     for shard, path in enumerate(files):
@@ -136,7 +139,7 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
             shard_row += batch.num_rows
             frag += 1
     meta = {"version": INDEX_VERSION, "rows": row, "fragments": fragments, "score_keys": sorted(score_keys),
-            "manifest_files": [os.path.relpath(p, run_dir) for p in files], "reason_counts": dict(reasons),
+            "manifest_files": [run_files.relative(p, run_dir) for p in files], "reason_counts": dict(reasons),
             "groups": len(groups), "has_preference": preference is not None}
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f)
@@ -144,6 +147,8 @@ def build_index(run_dir: str, out_dir: str, batch_rows: int = 65536) -> dict:
 
 
 def _index_root(run_dir: str) -> str:
+    if run_files.is_remote(run_dir):    # a bucket's run: the index is local, in the cache, named after the run
+        return os.path.join(run_files.cache_dir(), "review-index", run_files.run_name(run_dir))
     root = os.path.join(run_dir, REVIEW_INDEX_DIR)
     try:
         os.makedirs(root, exist_ok=True)

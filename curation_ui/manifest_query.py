@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from curation_ui.manifest_index import SCORE_PREFIX, ensure_index
+from framesift import run_files
 from framesift.manifest_reader import read_row_group_slice
 from framesift.schemas import ManifestRow, table_to_rows
 from framesift.schemas.columns import Col
@@ -198,7 +199,7 @@ class ManifestQuery:
         if t.num_rows == 0:
             return None
         shard, shard_row = t.column("shard")[0].as_py(), t.column("shard_row")[0].as_py()
-        table = read_row_group_slice(os.path.join(self.run_dir, self.meta["manifest_files"][shard]), shard_row)
+        table = read_row_group_slice(run_files.join(self.run_dir, self.meta["manifest_files"][shard]), shard_row)
         return table_to_rows(table)[0] if table is not None else None
 
     @_reopening

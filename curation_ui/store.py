@@ -17,6 +17,7 @@ from sqlalchemy import (Column, Engine, Float, Integer, MetaData, String, Table,
                         func, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
+from framesift import run_files
 from framesift.run_layout import REVIEW_DB_FILE
 from framesift.schemas import (AUDIT_SCHEMA, REPRESENTATIVE_SCHEMA, REVIEW_DECISION_SCHEMA, AuditEntry,
                                RepresentativeChoice, ReviewDecision)
@@ -26,8 +27,18 @@ DB_FILE = REVIEW_DB_FILE      # the default store, in the run directory
 _SQL_TYPES = {pa.string(): Text, pa.int64(): Integer, pa.float64(): Float}
 
 
+def default_db_path(run_dir: str) -> str:
+    """SQLite beside a local run; for a bucket's run (gs://...) a local file named after the run, in framesift's
+    state directory (framesift/run_files.py), since SQLite cannot live in an object store."""
+    if run_files.is_remote(run_dir):
+        return os.path.join(run_files.state_dir(), "review", run_files.run_name(run_dir) + ".sqlite")
+    return os.path.abspath(os.path.join(run_dir, DB_FILE))
+
+
 def default_db_url(run_dir: str) -> str:
-    return f"sqlite:///{os.path.abspath(os.path.join(run_dir, DB_FILE))}"
+    path = default_db_path(run_dir)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return f"sqlite:///{path}"
 
 
 def _table(name: str, schema: pa.Schema, metadata: MetaData, key: str) -> Table:

@@ -7,12 +7,11 @@ version, or a file without a version, is refused with a message that says so. Up
 null column are listed here by version:
   1 -> 2  `duplicate_of` is taken from the dedupe rejection, which carried it as score_key "duplicate_of:<id>".
 
-Plain pyarrow, no filesystem of its own: a path or an open file (pipelines pass the bytes they read through Beam's
-FileSystems, so gs:// works there).
+Plain pyarrow: a local path, a URI (gs://..., read through framesift/run_files.py, pyarrow's file-system layer) or
+an open file (pipelines pass the bytes they read through Beam's FileSystems).
 """
 from __future__ import annotations
 
-import os
 from typing import IO, Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from framesift import run_files
 from framesift.run_layout import MANIFEST_DIR
 from framesift.schemas.columns import Col
 from framesift.schemas.manifest import MANIFEST_SCHEMA, MANIFEST_VERSION, REQUIRED_COLUMNS, VERSION_KEY
@@ -93,9 +93,15 @@ def _read_columns(schema: pa.Schema, columns: Optional[Sequence[str]], version: 
     return [n for n in dict.fromkeys(wanted) if n in schema.names]
 
 
+def _parquet(source: Source) -> pq.ParquetFile:
+    if isinstance(source, str) and run_files.is_remote(source):
+        source = run_files.open_input(source)
+    return pq.ParquetFile(source)
+
+
 def read_manifest_file(source: Source, columns: Optional[Sequence[str]] = None) -> pa.Table:
     """One manifest file (a path or an open binary file), conformed."""
-    pf = pq.ParquetFile(source)
+    pf = _parquet(source)
     version = check_readable(pf.schema_arrow, columns)
     table = pf.read(columns=_read_columns(pf.schema_arrow, columns, version))
     return conform(table, columns, version)
@@ -104,7 +110,7 @@ def read_manifest_file(source: Source, columns: Optional[Sequence[str]] = None) 
 def iter_manifest_batches(source: Source, batch_size: int = 65536,
                           columns: Optional[Sequence[str]] = None) -> Iterator[pa.RecordBatch]:
     """One manifest file batch by batch (memory bounded by `batch_size`), each batch conformed."""
-    pf = pq.ParquetFile(source)
+    pf = _parquet(source)
     version = check_readable(pf.schema_arrow, columns)
     for batch in pf.iter_batches(batch_size=batch_size, columns=_read_columns(pf.schema_arrow, columns, version)):
         yield from conform(pa.Table.from_batches([batch]), columns, version).combine_chunks().to_batches()
@@ -112,7 +118,7 @@ def iter_manifest_batches(source: Source, batch_size: int = 65536,
 
 def read_row_group_slice(source: Source, row: int) -> Optional[pa.Table]:
     """The one row at position `row` of a manifest file, read from the single row group that holds it."""
-    pf = pq.ParquetFile(source)
+    pf = _parquet(source)
     version = check_readable(pf.schema_arrow)
     start = 0
     for rg in range(pf.metadata.num_row_groups):
@@ -124,15 +130,20 @@ def read_row_group_slice(source: Source, row: int) -> Optional[pa.Table]:
 
 
 def manifest_files(run_dir: str) -> list[str]:
-    """The manifest shards of a local run directory, in name order."""
-    folder = os.path.join(run_dir, MANIFEST_DIR)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{run_dir} has no {MANIFEST_DIR}/ folder: not a framesift curate run")
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".parquet"))
+    """The manifest shards of a run directory (local or a URI), in name order."""
+    return list(manifest_stamps(run_dir))
+
+
+def manifest_stamps(run_dir: str) -> dict[str, tuple[int, int]]:
+    """{shard: (size, mtime ns)} of a run's manifest, in name order, from one listing."""
+    try:
+        return run_files.list_stamps(run_files.join(run_dir, MANIFEST_DIR), ".parquet")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{run_dir} has no {MANIFEST_DIR}/ folder: not a framesift curate run") from None
 
 
 def read_manifest(run_dir: str, columns: Optional[Sequence[str]] = None) -> pa.Table:
-    """Every row of a local run's manifest, conformed (in shard order)."""
+    """Every row of a run's manifest, conformed (in shard order)."""
     tables = [read_manifest_file(p, columns) for p in manifest_files(run_dir)]
     if not tables:
         return conform(MANIFEST_SCHEMA.empty_table(), columns, MANIFEST_VERSION)

@@ -44,6 +44,14 @@ def encoded_shards(tmp_path_factory):
     return {**data, "ckpt": ckpt, "out": out, "report": report, "root": root}
 
 
+@pytest.fixture(scope="session")
+def gcs_emulator():
+    """A local GCS emulator for the session (tests/gcs_emulator.py): the environment that points clients at it."""
+    from tests.gcs_emulator import running_emulator
+    with running_emulator() as env:
+        yield env
+
+
 def pytest_collection_modifyitems(config, items):
     """pytest.ini's `slow` marker: such tests run only with FRAMESIFT_SLOW=1."""
     if os.environ.get("FRAMESIFT_SLOW") == "1":

@@ -2,46 +2,10 @@
 with Beam's FileSystems, `shards verify` reads them back, and they are byte-identical to a local encode."""
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def gcs_emulator():
-    exe = shutil.which("gcp-storage-emulator") or os.path.join(os.path.dirname(sys.executable),
-                                                                "gcp-storage-emulator")
-    if not os.path.exists(exe):
-        pytest.skip("gcp-storage-emulator is not installed (pip install -e '.[dev]')")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "start", "--host=127.0.0.1", f"--port={port}", "--in-memory"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    env = {**os.environ, "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "NO_GCE_CHECK": "True",
-           "GCE_METADATA_HOST": "127.0.0.1:9", "PYTHONPATH": ROOT}
-    try:
-        yield env
-    finally:
-        proc.kill()
-        proc.wait(timeout=30)
 
 
 def test_encode_to_gcs_uploads_verifies_and_matches_local(encoded_shards, gcs_emulator):

@@ -11,7 +11,6 @@ Skipped only when Chromium or chromedriver is truly absent (the CI script instal
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.request
 
 import pytest
 
+from tests.review_server import Server
+from tests.review_server import free_port as _free_port
 from tests.ui_fixtures import make_run
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser")
@@ -46,45 +47,6 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 
 SCREENSHOT = os.environ.get("FRAMESIFT_UI_SCREENSHOT")    # also keep the Queue screenshot here, if set
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`framesift review` in its own process group, so stopping it stops Streamlit and nothing else."""
-
-    def __init__(self, run, port, log):
-        self.port = port
-        self.log = open(log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "framesift.cli", "review", "--run", run,
-                                      "--port", str(port)], stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"framesift review did not come up; see {log}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Export: write the approved set with each row's decision provenance, under a chosen policy (the same as
 `framesift export --run RUN_DIR --output FILE --policy NAME`)."""
-import os
 import shlex
 
 import pandas as pd
@@ -9,6 +8,7 @@ import streamlit as st
 from curation_ui.export import POLICIES, export_approved
 from curation_ui.media import resolve_under
 from curation_ui.ui.context import review_context
+from framesift import run_files
 
 ctx = review_context()
 st.title("Export the approved set")
@@ -17,14 +17,13 @@ policy = st.radio("Policy", names, index=names.index(ctx.cfg.export_policy), key
                   format_func=lambda n: f"{n}: {POLICIES[n].description}")
 # the UI writes only under RUN/export/ (the CLI writes anywhere its user can)
 name = st.text_input("File name (under RUN/export/)", value="approved.parquet", key="export_output").strip()
-export_dir = os.path.join(ctx.run_dir, "export")
+export_dir = run_files.join(ctx.run_dir, "export")      # a gs:// run's export goes back into its bucket
 st.code(f"framesift export --run {shlex.quote(ctx.run_dir)} --output "
-        f"{shlex.quote(os.path.join(export_dir, name))} --policy {policy}", language="bash")
+        f"{shlex.quote(run_files.join(export_dir, name))} --policy {policy}", language="bash")
 
 if st.button("Export", key="export_go", disabled=not name):
     with st.spinner("Writing the approved set..."):
         try:
-            os.makedirs(export_dir, exist_ok=True)
             output = resolve_under(export_dir, name)
             stats = export_approved(ctx.run_dir, ctx.store, output, policy)
         except (OSError, ValueError) as e:

@@ -46,5 +46,6 @@ if page.rows:
 else:
     status = "No items match these filters."
 st.text(status)
+ctx.media.prefetch([r.get(Col.PREVIEW_PATH) or r.get(Col.THUMBNAIL_PATH) for r in page.rows])   # a bucket's run
 review_grid(ctx, view, [card(ctx, r, decisions.get(r[Col.ITEM_ID]), i, q.sort_by) for i, r in enumerate(page.rows)],
             "")

@@ -39,9 +39,9 @@ def pipeline_text(row: dict) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _animated(run_dir: str, rel: str, mtime: float) -> Optional[bytes]:
-    data = MediaRoots(run_dir).run_file(rel)
-    return gif_from_webp(data) if data else None
+def _animated(path: str, mtime: float) -> Optional[bytes]:
+    with open(path, "rb") as f:
+        return gif_from_webp(f.read())
 
 
 def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
@@ -49,8 +49,8 @@ def thumbnail(media: MediaRoots, row: dict) -> Optional[bytes]:
     try:
         preview = row.get(Col.PREVIEW_PATH)
         if preview:
-            path = os.path.join(media.run_dir, preview)
-            data = _animated(media.run_dir, preview, os.path.getmtime(path) if os.path.exists(path) else 0)
+            path = media.run_local_file(preview)     # a bucket run's: the cached copy
+            data = _animated(path, os.path.getmtime(path)) if path else None
             if data:
                 return data
         return media.run_file(row.get(Col.THUMBNAIL_PATH))

@@ -18,6 +18,7 @@ from curation_ui.manifest_query import ManifestQuery
 from curation_ui.media import MediaRoots
 from curation_ui.store import DecisionStore, default_db_url
 from curation_ui.thresholds import run_thresholds, thresholds_path
+from framesift import run_files
 from framesift.checks import Threshold
 from framesift.config import ReviewConfig, from_dict, load_config
 
@@ -47,7 +48,7 @@ def _query(run_dir: str, run_fingerprint: str) -> ManifestQuery:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _thresholds(run_dir: str, recorded_mtime: float) -> list[Threshold]:
+def _thresholds(run_dir: str, recorded_stamp: tuple[int, int]) -> list[Threshold]:
     return run_thresholds(run_dir)
 
 
@@ -59,7 +60,7 @@ def review_config() -> ReviewConfig:
 def review_context() -> Review:
     """Everything a page needs; stops the page with a readable error when the run cannot be opened."""
     run_dir = os.environ.get(ENV_RUN, "")
-    if not run_dir or not os.path.isdir(run_dir):
+    if not run_dir or not run_files.is_dir(run_dir):
         st.error(f"No run directory to review ({ENV_RUN}={run_dir!r}). Start the UI with "
                  "`framesift review --run RUN_DIR`.")
         st.stop()
@@ -71,7 +72,7 @@ def review_context() -> Review:
         st.error(f"Cannot open the manifest of {run_dir}: {e}")
         st.stop()
     recorded = thresholds_path(run_dir)
-    thresholds = _thresholds(run_dir, os.path.getmtime(recorded) if os.path.exists(recorded) else 0.0)
+    thresholds = _thresholds(run_dir, run_files.stamp(recorded) or (0, 0))
     reviewer = (st.session_state.get("reviewer") or "").strip() or None
     return Review(run_dir, cfg, db_url, _store(db_url), query, MediaRoots(run_dir, tuple(cfg.media_roots)),
                   thresholds, reviewer)

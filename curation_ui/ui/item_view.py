@@ -10,7 +10,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from curation_ui.item_info import profile_series
-from curation_ui.media import MediaPathError, mime_type, resolve_under
+from curation_ui.media import MediaPathError, mime_type
 from curation_ui.ui.cards import thumbnail
 from curation_ui.ui.context import Review
 from curation_ui.ui.served_media import served_file_url, served_url
@@ -46,10 +46,10 @@ def clip_source(ctx: Review, row: ManifestRow) -> dict:
                codec=row.codec or "unknown codec", note="", why="")
     rel = browser_preview_relpath(row.preview_path) if row.preview_path else None
     try:
-        preview = resolve_under(ctx.run_dir, rel) if rel else None
+        preview = ctx.media.run_local_file(rel)      # a bucket run's: its cached copy
     except MediaPathError:
         preview = None
-    if preview and os.path.isfile(preview):
+    if preview:
         out.update(src=served_file_url(preview, "video/mp4", "clip"),
                    note=f"Browser-safe copy made at curate time (the original is {row.codec or 'a codec'} "
                         f"in {os.path.splitext(row.source_uri)[1] or 'its container'}).")

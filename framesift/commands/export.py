@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import typing
 
+from framesift import run_files
 from framesift.commands.show_config import add_config_arguments
 from framesift.config import ReviewConfig
 from framesift.run_layout import MANIFEST_DIR
@@ -16,10 +17,11 @@ POLICY_NAMES = typing.get_args(typing.get_type_hints(ReviewConfig)["export_polic
 
 
 def add_arguments(parser):
-    parser.add_argument("--run", required=True, metavar="RUN_DIR", help="a finished curate run (local)")
+    parser.add_argument("--run", required=True, metavar="RUN_DIR", help="a finished curate run (local or gs://)")
     parser.add_argument("--db", metavar="URL",
-                        help="SQLAlchemy URL of the decision store (default: sqlite:///RUN_DIR/review.sqlite)")
-    parser.add_argument("--output", required=True, metavar="FILE", help="Parquet file to write")
+                        help="SQLAlchemy URL of the decision store (default: the one `framesift review` uses: "
+                             "sqlite:///RUN_DIR/review.sqlite, or for a gs:// run a local file named after the run)")
+    parser.add_argument("--output", required=True, metavar="FILE", help="Parquet file to write (local or gs://)")
     parser.add_argument("--policy", choices=POLICY_NAMES,
                         help="pipeline_then_human (default): pipeline-kept minus human rejects plus human "
                              "approvals; pipeline_then_human_strict: also drops flagged; human_only: approvals only")
@@ -30,14 +32,14 @@ def run(args, extra):
     from framesift.config import load_config
     from framesift.errors import UsageError
     from curation_ui.export import export_approved
-    from curation_ui.store import DB_FILE, DecisionStore, default_db_url
+    from curation_ui.store import DecisionStore, default_db_path, default_db_url
 
     cfg = load_config("review", args.config, args.overrides)
-    if not os.path.isdir(os.path.join(args.run, MANIFEST_DIR)):
+    if not run_files.is_dir(run_files.join(args.run, MANIFEST_DIR)):
         raise UsageError(f"framesift export: {args.run} is not a curate run (no manifest/ folder)")
     db_url = args.db or cfg.db_url
-    if db_url is None and not os.path.exists(os.path.join(args.run, DB_FILE)):
-        print(f"framesift export: no review store in {args.run}: exporting the pipeline's decisions only")
+    if db_url is None and not os.path.exists(default_db_path(args.run)):
+        print(f"framesift export: no review store for {args.run}: exporting the pipeline's decisions only")
         db_url = "sqlite://"    # an empty in-memory store; creates nothing in the run dir
     store = DecisionStore(db_url or default_db_url(args.run))
     policy = args.policy or cfg.export_policy

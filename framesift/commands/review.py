@@ -10,6 +10,7 @@ import os
 import sys
 
 from framesift.commands.show_config import add_config_arguments
+from framesift import run_files
 from framesift.errors import UsageError
 from framesift.run_layout import MANIFEST_DIR
 
@@ -18,26 +19,31 @@ APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 
 def add_arguments(parser):
-    parser.add_argument("--run", required=True, metavar="RUN_DIR", help="a finished curate run (local)")
+    parser.add_argument("--run", required=True, metavar="RUN_DIR", help="a finished curate run (local or gs://)")
     parser.add_argument("--db", metavar="URL",
-                        help="SQLAlchemy URL of the decision store (default: sqlite:///RUN_DIR/review.sqlite)")
+                        help="SQLAlchemy URL of the decision store (default: sqlite:///RUN_DIR/review.sqlite; for a "
+                             "gs:// run, a local SQLite file named after the run in framesift's state directory)")
     parser.add_argument("--port", type=int, metavar="N", help="port on 127.0.0.1 (default: config port, 8501)")
     parser.add_argument("--media-root", action="append", default=[], metavar="DIR",
-                        help="directory the Item page may show original media from (repeatable; the run dir "
-                             "is always allowed, nothing else is unless named here)")
+                        help="directory (or gs:// prefix) the Item page may show original media from "
+                             "(repeatable; the run dir is always allowed, nothing else is unless named here)")
     add_config_arguments(parser)
+
+
+def _absolute(path: str) -> str:
+    return path.rstrip("/") if run_files.is_remote(path) else os.path.abspath(path)
 
 
 def streamlit_command(args) -> tuple[list[str], dict[str, str], str]:
     """(argv, environment, one-line description) for the Streamlit server; also prepares index and store."""
     from framesift.config import config_to_yaml, load_config
     cfg = load_config("review", args.config, args.overrides)
-    run_dir = os.path.abspath(args.run)
-    if not os.path.isdir(os.path.join(run_dir, MANIFEST_DIR)):
+    run_dir = _absolute(args.run)
+    if not run_files.is_dir(run_files.join(run_dir, MANIFEST_DIR)):
         raise UsageError(f"framesift review: {args.run} is not a curate run (no manifest/ folder)")
     cfg.port = args.port or cfg.port
     cfg.db_url = args.db or cfg.db_url
-    cfg.media_roots = [os.path.abspath(p) for p in list(cfg.media_roots) + list(args.media_root)]
+    cfg.media_roots = [_absolute(p) for p in list(cfg.media_roots) + list(args.media_root)]
 
     from sqlalchemy.engine import make_url
     from curation_ui.manifest_index import ensure_index
