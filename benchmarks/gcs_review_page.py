@@ -20,13 +20,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.synthetic_manifest import write_synthetic_run  # noqa: E402
+from framesift.schemas.columns import Col  # noqa: E402
 
 
 def _page(query, media, offset):
     from curation_ui.manifest_query import QueueQuery
     rows = query.page(QueueQuery(), offset, 48).rows
-    media.prefetch([r["thumbnail_path"] for r in rows])
-    thumbs = [media.run_file(r["thumbnail_path"]) for r in rows]
+    media.prefetch([r[Col.THUMBNAIL_PATH] for r in rows])
+    thumbs = [media.run_file(r[Col.THUMBNAIL_PATH]) for r in rows]
     assert len(rows) == 48 and all(thumbs)
 
 
@@ -34,7 +35,7 @@ def _uncached(query, run, offset):
     from curation_ui.manifest_query import QueueQuery
     from framesift import run_files
     rows = query.page(QueueQuery(), offset, 48).rows
-    thumbs = [run_files.read_bytes(run_files.join(run, r["thumbnail_path"])) for r in rows]
+    thumbs = [run_files.read_bytes(run_files.join(run, r[Col.THUMBNAIL_PATH])) for r in rows]
     assert all(thumbs)
 
 
