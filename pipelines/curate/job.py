@@ -170,6 +170,10 @@ def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> Pipeli
         if work is not None and work <= SMALL_RUN_WORK:
             direct.direct_running_mode = "in_memory"
         else:
+            # multi_processing workers are fresh interpreters (Beam's SubprocessSdkWorker: subprocess.Popen of
+            # sdk_worker_main), never forked copies of this gRPC-threaded launcher; Prism, which the DirectRunner
+            # would pick for some graphs, is never picked for this one (with_exception_handling DoFns), and its
+            # workers are exec'd too. Decoding in a worker forks nothing either: pipelines/media/helper_process.py
             direct.direct_running_mode = "multi_processing"
             if "--direct_num_workers" not in given:
                 direct.direct_num_workers = 0

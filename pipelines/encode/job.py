@@ -34,7 +34,8 @@ class EncodeInputError(ValueError):
 
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     """Default: DirectRunner in this process (in_memory). The model runs where it loads; worker processes, when
-    asked for, are spawned (never forked from a process with JAX threads)."""
+    asked for (--direct_running_mode=multi_processing), are fresh interpreters Beam starts with subprocess.Popen,
+    never forked from a process with JAX threads; decoding runs in a helper process (pipeline.PrepareItems)."""
     options = PipelineOptions(list(beam_args), save_main_session=False)
     given = " ".join(beam_args)
     if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:

@@ -23,7 +23,9 @@ class ClipModelHandler(ModelHandler[ScoringInput, dict, ClipScorer]):
 
     Batches are exactly `batch_size` items where the bundle allows (min = max), so the model sees the batches it
     was sized for. `share_model_across_processes` loads one model per machine behind a proxy (for a GPU's memory);
-    on CPU each process keeps its own copy, which avoids pickling every batch across processes."""
+    on CPU each process keeps its own copy, which avoids pickling every batch across processes. The proxy forks
+    nothing: Beam's MultiProcessShared (large_model, spawn_process left False) serves the model from a thread of
+    the first worker that loads it."""
 
     def __init__(self, cfg: ScoringConfig):
         super().__init__(min_batch_size=cfg.batch_size, max_batch_size=cfg.batch_size,
