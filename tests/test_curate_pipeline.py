@@ -191,13 +191,21 @@ def test_metrics_count_dead_letters_per_error_type(run):
 
 def test_model_scores_and_embeddings_are_written(run):
     import pyarrow.parquet as pq
-    from framesift.schemas import embeddings_matrix
+    from framesift.schemas import CAPTION_EMBEDDING, embeddings_matrix
     _, out, report = run
     manifest = read_manifest(str(out)).to_pylist()
     embeddings = pq.read_table(sorted((out / "embeddings").glob("*.parquet")))
     ids, matrix = embeddings_matrix(embeddings)
     assert sorted(ids) == sorted(r["item_id"] for r in manifest)
     assert matrix.shape[1] == 32 and np.allclose(np.linalg.norm(matrix, axis=1), 1, atol=1e-4)
+    # captioned items also have their caption's text embedding; its cosine with the picture is caption_similarity
+    caption_ids, captions = embeddings_matrix(embeddings, CAPTION_EMBEDDING)
+    by_id = {r["item_id"]: r for r in manifest}
+    assert caption_ids and sorted(caption_ids) == sorted(i for i, r in by_id.items() if r["caption"])
+    picture = dict(zip(ids, matrix))
+    for item_id, vector in zip(caption_ids, captions):
+        assert dict(by_id[item_id]["scores"])["caption_similarity"] == pytest.approx(
+            float(vector @ picture[item_id]), abs=1e-4)
     assert set(embeddings.column("untrained").to_pylist()) == {True}
     for r in manifest:     # the default NSFW head is open_nsfw's trained model, from inside its wheel
         models = dict(r["models"])

@@ -34,6 +34,27 @@ def test_train_on_shards_then_resume_then_sample_a_grid(encoded_shards, tmp_path
     assert "decoded by" in capsys.readouterr().out
 
 
+def test_train_conditioned_on_caption_embeddings_when_shards_have_both(encoded_shards, tmp_path, capsys):
+    """Shards with picture and caption embeddings: the trainer conditions on the caption's; items without one
+    train the null condition only."""
+    from model.training.shards import ShardTrainingSet
+    data = ShardTrainingSet.open(encoded_shards["out"])
+    assert data.embedding_field == "caption_embedding" and data.embedding_dim == 32
+    batch = next(iter(data.dataset("embedding", local_batch=4, seed=0, threads=1, prefetch=1)))
+    assert batch["embedding"].shape == (4, 32) and batch["embedding"].dtype == np.float32
+    assert set(batch) == {"latent", "latent_logvar", "embedding", "cond_valid"}
+    assert not batch["embedding"][~batch["cond_valid"]].any()
+    assert np.allclose(np.linalg.norm(batch["embedding"][batch["cond_valid"]], axis=1), 1, atol=1e-5)
+    workdir = str(tmp_path / "dit")
+    assert main(["train", "--data", encoded_shards["out"], "--workdir", workdir, "--set=condition=embedding",
+                 *FAST, "--set=train.steps=2"]) == 0
+    assert "embedding dim 32" in capsys.readouterr().out
+    spec = json.load(open(os.path.join(workdir, "spec.json")))
+    assert spec["condition"] == "embedding" and spec["embedding_dim"] == 32
+    losses = [json.loads(l)["loss"] for l in open(os.path.join(workdir, "metrics.jsonl"))]
+    assert len(losses) == 2 and np.all(np.isfinite(losses))
+
+
 def test_sample_refuses_a_directory_that_is_not_a_run(tmp_path, capsys):
     assert main(["sample", "--workdir", str(tmp_path), "--output", str(tmp_path / "g.png")]) == 2
     assert "not a training work directory" in capsys.readouterr().err

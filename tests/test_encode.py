@@ -16,6 +16,7 @@ from model.autoencoder import load_autoencoder
 from pipelines.encode.job import EncodeInputError, run_encode
 from pipelines.encode.verify import verify_shards
 from tests.encode_fixtures import EMBED_DIM, LOADER, small_encode_config
+from tests.scoring_fixtures import TINY_CLIP
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEAM = ["--direct_running_mode=in_memory"]
@@ -59,7 +60,7 @@ def test_shards_verify_and_metadata(encoded):
     assert meta["autoencoder"]["config"]["block_out_channels"] == [32, 32, 32, 32]
     assert meta["sources"] == [{"run": encoded["run"], "config_hashes": ["cfgA"]}]
     assert [s["examples"] + s["dead_letters"] for s in meta["shards"]] == [4, 4, 4, 3]
-    assert meta["embedding_dims"] == {"picture": EMBED_DIM, "caption": 0}
+    assert meta["embedding_dims"] == {"picture": EMBED_DIM, "caption": EMBED_DIM}
     assert meta["buckets"] == {"1x4x4": 12, "5x4x4": 1}
     # the recorded channel statistics are those of the stored latents
     from model.data import LatentShardSource
@@ -104,6 +105,29 @@ def test_records_hold_the_encoded_item(encoded):
             np.testing.assert_array_equal(ex["picture_embedding"], encoded["vectors"][item_id])
         else:
             assert ex["picture_embedding"].shape == (0,)
+
+
+def test_captioned_items_carry_open_clips_text_embedding_of_their_caption(encoded):
+    """The curate run's scorer kept each caption's text embedding; the shards carry it. Checked against open_clip
+    itself on the same checkpoint, outside framesift's scoring code."""
+    import open_clip
+    import torch
+    from model.data import LatentShardSource
+    source = LatentShardSource(encoded["out"])
+    examples = {source[i]["item_id"].decode(): source[i] for i in range(len(source))}
+    open_clip.add_model_config(encoded["clip_config_dir"])
+    model, _, _ = open_clip.create_model_and_transforms(TINY_CLIP, pretrained=encoded["clip_weights"])
+    tokenizer = open_clip.get_tokenizer(TINY_CLIP)
+    assert encoded["captions_scored"] == {"img02", "img04", "img08", "clip00"}
+    for item_id in sorted(encoded["captions_scored"]):
+        caption = examples[item_id]["caption"].decode()
+        with torch.no_grad():
+            want = model.eval().encode_text(tokenizer([caption]), normalize=True)[0].numpy()
+        np.testing.assert_allclose(examples[item_id]["caption_embedding"], want, atol=1e-5)
+    # no caption (img00), not scored (img01), or scored by a run written before captions were kept (img10)
+    for item_id in ("img00", "img01", "img10"):
+        assert examples[item_id]["caption_embedding"].shape == (0,)
+    assert examples["img10"]["caption"] == b"picture 10" and examples["img10"]["picture_embedding"].shape == (32,)
 
 
 def test_tfds_grain_and_array_record_return_the_same_examples(encoded):
@@ -270,3 +294,4 @@ def test_encode_the_approved_demo_set(demo_run, tmp_path):
     with open(os.path.join(out, "metadata.json")) as f:
         meta = json.load(f)
     assert set(meta["buckets"]) >= {"1x4x4"} and meta["embedding_dims"]["picture"] > 0
+    assert meta["embedding_dims"]["caption"] == meta["embedding_dims"]["picture"]   # the demo has captions

@@ -43,8 +43,12 @@ def test_one_epoch_batches_share_a_shape_and_cover_the_buckets(encoded_shards):
     for b in batches:
         assert b["latent"].shape == (4, 4, 4, 4) and b["latent"].dtype == np.float16     # as stored
         assert b["latent_logvar"].shape == (4, 4, 4, 4)
-        assert b["picture_embedding"].shape == (4, 16) and b["caption_embedding"].shape == (4, 0)
-        assert not b["picture_embedding"][~b["has_picture_embedding"]].any()
+        # both embeddings, zeros where an item has none (has_* says which)
+        assert b["picture_embedding"].shape == (4, 32) and b["caption_embedding"].shape == (4, 32)
+        for kind in ("picture", "caption"):
+            has, vectors = b[f"has_{kind}_embedding"], b[f"{kind}_embedding"]
+            assert not vectors[~has].any() and np.allclose(np.linalg.norm(vectors[has], axis=1), 1, atol=1e-5)
+        assert [i in encoded_shards["captions_scored"] for i in b["item_id"]] == b["has_caption_embedding"].tolist()
     seen = [i for b in batches for i in b["item_id"]]
     assert len(set(seen)) == 12 and all(i.startswith("img") for i in seen)
     # clips batch with clips: (B, T, h, w, C)

@@ -102,3 +102,27 @@ def test_embedding_table_to_matrix():
     ids, mat = embeddings_matrix(table)
     assert ids == ["i0", "i1", "i2"] and mat.shape == (3, 5) and mat[2, 0] == 2
     assert EmbeddingRecord.from_record(table.to_pylist()[1]).embedding.tolist() == [1.0] * 5
+
+
+def test_embeddings_reader_reads_version_1_and_refuses_newer(tmp_path):
+    """Runs written before caption embeddings were kept read with the column null; a newer version is refused."""
+    from framesift.schemas import (CAPTION_EMBEDDING, EMBEDDING_SCHEMA, EmbeddingRecord, embeddings_matrix,
+                                   read_embeddings)
+    v1 = pa.table({"item_id": ["a", "b"], "model": ["m", "m"], "untrained": [True, True],
+                   "embedding": pa.array([[1.0, 0.0], [0.0, 1.0]], pa.list_(pa.float32()))})
+    pq.write_table(v1.replace_schema_metadata({"framesift.embedding.version": "1"}), tmp_path / "v1.parquet")
+    table = read_embeddings(str(tmp_path / "v1.parquet"))
+    assert table.schema == EMBEDDING_SCHEMA and table.column(CAPTION_EMBEDDING).null_count == 2
+    ids, mat = embeddings_matrix(table, CAPTION_EMBEDDING)
+    assert ids == [] and mat.shape == (0, 0)
+    assert embeddings_matrix(table)[1].tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    # version 2, a caption embedding on one row of two
+    v2 = pa.Table.from_pylist([
+        EmbeddingRecord("a", "m", True, np.ones(2), np.array([0.6, 0.8])).to_record(),
+        EmbeddingRecord("b", "m", True, np.ones(2)).to_record()], schema=EMBEDDING_SCHEMA)
+    ids, mat = embeddings_matrix(v2, CAPTION_EMBEDDING)
+    assert ids == ["a"] and np.allclose(mat, [[0.6, 0.8]])
+    assert EmbeddingRecord.from_record(v2.to_pylist()[1]).caption_embedding is None
+    pq.write_table(v2.replace_schema_metadata({"framesift.embedding.version": "9"}), tmp_path / "v9.parquet")
+    with pytest.raises(ValueError, match="embeddings version '9' is not supported"):
+        read_embeddings(str(tmp_path / "v9.parquet"))

@@ -134,6 +134,13 @@ def test_scorer_outputs_unit_embeddings_scores_and_provenance(config_dir, tmp_pa
         assert r["embedding"].dtype == np.float32 and r["embedding"].shape == (32,)
         assert abs(np.linalg.norm(r["embedding"]) - 1) < 1e-5
         assert ("caption_similarity" in r["scores"]) == bool(caption)
+        if caption:     # the caption's unit text embedding, whose cosine with the picture is caption_similarity
+            assert r["caption_embedding"].dtype == np.float32 and r["caption_embedding"].shape == (32,)
+            assert r["scores"]["caption_similarity"] == pytest.approx(
+                float(r["caption_embedding"] @ r["embedding"]), abs=1e-5)
+            assert abs(np.linalg.norm(r["caption_embedding"]) - 1) < 1e-5
+        else:
+            assert r["caption_embedding"] is None
         assert 0 <= r["scores"]["nsfw"] <= 1 and "aesthetic" in r["scores"]
         assert r["models"] == {"clip": f"{TINY_CLIP}/untrained", "aesthetic": "laion_mlp/untrained",
                                "nsfw": "linear/untrained"}

@@ -10,7 +10,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import BeamAssertException, assert_that
 
 from framesift.config.jobs import HeadConfig, ScoringConfig
-from framesift.schemas import EMBEDDING_SCHEMA, ManifestRow, embeddings_matrix
+from framesift.schemas import CAPTION_EMBEDDING, EMBEDDING_SCHEMA, ManifestRow, embeddings_matrix
 from pipelines.curate.decide import apply_decision
 from pipelines.filters import build_filters
 from pipelines.scoring.scorer import build_scorer, score_batch, shrink_for_clip
@@ -42,6 +42,10 @@ def matches(expected: dict, atol=1e-5):
                                           f"{want['models']} {sorted(want['scores'])}")
             if not np.allclose(have["embedding"], want["embedding"], atol=atol):
                 raise BeamAssertException(f"{k}: embeddings differ")
+            if (have["caption_embedding"] is None) != (want["caption_embedding"] is None) or (
+                    want["caption_embedding"] is not None
+                    and not np.allclose(have["caption_embedding"], want["caption_embedding"], atol=atol)):
+                raise BeamAssertException(f"{k}: caption embeddings differ")
             for s, v in want["scores"].items():
                 if abs(have["scores"][s] - v) > atol:
                     raise BeamAssertException(f"{k}: {s} {have['scores'][s]} != {v}")
@@ -83,6 +87,11 @@ def test_outputs_become_embedding_records_and_judged_manifest_scores(cfg):
     table = pa.Table.from_pylist([embedding_record(k, r) for k, r in results], schema=EMBEDDING_SCHEMA)
     ids, matrix = embeddings_matrix(table)
     assert ids == [k for k, _, _ in items()] and matrix.shape == (5, 32)
+    # the caption's text embedding is kept where there is a caption, null elsewhere
+    caption_ids, captions = embeddings_matrix(table, CAPTION_EMBEDDING)
+    assert caption_ids == [k for k, _, caption in items() if caption] and captions.shape == (3, 32)
+    for k, vector in zip(caption_ids, captions):
+        np.testing.assert_array_equal(vector, dict(results)[k]["caption_embedding"])
     assert table.column("model")[0].as_py() == f"open_clip:{TINY_CLIP}/untrained"
     assert all(table.column("untrained").to_pylist())
 

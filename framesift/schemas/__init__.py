@@ -9,6 +9,7 @@ _EXPORTS = {
     "Col": "columns", "RejectionField": "columns",
     "DeadLetter": "dead_letter",
     "EMBEDDING_SCHEMA": "embedding", "EmbeddingRecord": "embedding", "embeddings_matrix": "embedding",
+    "read_embeddings": "embedding", "PICTURE_EMBEDDING": "embedding", "CAPTION_EMBEDDING": "embedding",
     "DATASET_NAME": "latent", "SPLIT": "latent", "latent_features": "latent", "make_example": "latent",
     "LatentDatasetMetadata": "latent_metadata", "ShardInfo": "latent_metadata",
     "MANIFEST_SCHEMA": "manifest", "MANIFEST_VERSION": "manifest", "ManifestRow": "manifest",

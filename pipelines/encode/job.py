@@ -18,7 +18,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, WorkerOptions
 
 from framesift.config import EncodeConfig, config_hash, to_dict
-from framesift.schemas import LatentDatasetMetadata
+from framesift.run_layout import EMBEDDINGS_DIR
+from framesift.schemas import LatentDatasetMetadata, read_embeddings
 from framesift.schemas.latent import DATASET_NAME, LATENT_FEATURES_VERSION, SPLIT
 from framesift.schemas.latent_metadata import channel_stats
 from pipelines.encode import dataset_files as files
@@ -56,8 +57,11 @@ def _load_embeddings(runs: list[str]) -> list[pa.Table]:
     for run in runs:
         if not FileSystems.exists(FileSystems.join(run, "manifest")):
             raise EncodeInputError(f"--run {run}: not a curate run (no manifest/)")
-        for m in FileSystems.match([FileSystems.join(run, "embeddings", "*.parquet")])[0].metadata_list:
-            tables.append(pq.read_table(io.BytesIO(_read_bytes(m.path))))
+        for m in FileSystems.match([FileSystems.join(run, EMBEDDINGS_DIR, "*.parquet")])[0].metadata_list:
+            try:
+                tables.append(read_embeddings(io.BytesIO(_read_bytes(m.path))))
+            except (ValueError, pa.ArrowException) as e:
+                raise EncodeInputError(f"--run {run}: {m.path}: {e}") from None
     return tables
 
 
@@ -85,7 +89,10 @@ def run_encode(approved: str, checkpoint: str, output: str, cfg: EncodeConfig, r
         raise EncodeInputError(f"--approved {approved}: {e}") from None
     if table.num_rows == 0:
         raise EncodeInputError(f"--approved {approved}: the approved set is empty; nothing to encode")
-    table = planning.attach_embeddings(table, _load_embeddings(list(runs)))
+    try:
+        table = planning.attach_embeddings(table, _load_embeddings(list(runs)))
+    except ValueError as e:
+        raise EncodeInputError(f"--run {' '.join(runs)}: {e}") from None
     ae_cfg, channels = _check_autoencoder(checkpoint, loader, cfg)
     ckpt_sha = checkpoint_digest(checkpoint)
     chash = config_hash(cfg)
@@ -152,8 +159,8 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
               "reconciled": examples + len(dead) == table.num_rows and not unbalanced}
     record_keys = [b for s in states for b in s.buckets]
     keys = sorted(set(record_keys))
-    emb_lengths = pa.compute.list_value_length(table.column("picture_embedding"))
-    picture_dim = int(pa.compute.max(emb_lengths).as_py() or 0)
+    embedding_dims = {"picture": _longest(table, "picture_embedding"),
+                      "caption": _longest(table, "caption_embedding")}
     config_hashes = sorted(set(table.column("config_hash").to_pylist()))
     meta = LatentDatasetMetadata(
         dataset_name=DATASET_NAME, split=SPLIT, examples_per_shard=cfg.examples_per_shard, latent_channels=channels,
@@ -166,7 +173,7 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
                   "item_ids_sha256": planning.fingerprint(table.column("item_id").to_pylist())},
         encode_config=to_dict(cfg), encode_config_hash=chash, shards=[s.shard for s in states],
         latent_channel_mean=mean, latent_channel_std=std, counts=counts, plan_fingerprint=plan_fp,
-        embedding_dims={"picture": picture_dim, "caption": 0},
+        embedding_dims=embedding_dims,
         buckets={k: record_keys.count(k) for k in keys})
     files.write_dead_letters(shards_dir, dead)
     files.write_buckets(shards_dir, keys, [keys.index(k) for k in record_keys])
@@ -179,6 +186,10 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
             "shards_reused": len(plans) - written, **counts,
             "latent_channel_mean": [round(m, 4) for m in mean], "latent_channel_std": [round(s, 4) for s in std],
             "dead_letter_file": FileSystems.join(shards_dir, files.DEAD_LETTER_FILE)}
+
+
+def _longest(table: pa.Table, field: str) -> int:
+    return int(pa.compute.max(pa.compute.list_value_length(table.column(field))).as_py() or 0)
 
 
 def format_summary(report: dict) -> str:

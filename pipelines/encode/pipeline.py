@@ -127,6 +127,7 @@ class SerializeExamples(beam.DoFn):
             item_id=row["item_id"], source_uri=row["source_uri"], media_type=row["media_type"], latent=mean,
             latent_dtype=self.cfg.latent_dtype, latent_logvar=logvar if self.cfg.store_logvar else None,
             caption=row.get("caption"), label=label_of(row), picture_embedding=row.get("picture_embedding"),
+            caption_embedding=row.get("caption_embedding"),
             aesthetic=scores.get("aesthetic"), motion=scores.get("motion_mean"), original_size=item.original_size,
             crop_coords=item.crop_coords, target_size=item.pixels.shape[1:3],
             clip_span=(row["start_frame"], row["end_frame"]) if row["media_type"] == "clip" else None,

@@ -24,7 +24,7 @@ from pipelines.media.video_decode import iter_frames, open_video
 
 @dataclass
 class PreparedItem:
-    row: dict                       # the approved row (plan.ROW_COLUMNS + picture_embedding)
+    row: dict                       # the approved row (plan.ROW_COLUMNS + plan.EMBEDDING_FIELDS)
     pixels: np.ndarray              # (T, H, W, 3) uint8; T = 1 for images
     original_size: tuple[int, int]  # (height, width) of the decoded source
     crop_coords: tuple[int, int]    # (top, left) of the crop in the resized picture

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from framesift.manifest_reader import conform
-from framesift.schemas import EMBEDDING_SCHEMA, embeddings_matrix
+from framesift.schemas import CAPTION_EMBEDDING, PICTURE_EMBEDDING, embeddings_matrix
 from framesift.schemas.latent import DATASET_NAME, SPLIT
 
 # what the encoder needs of an approved row; the rest of the manifest stays behind
@@ -57,14 +57,26 @@ def read_approved(data: bytes, path: str) -> pa.Table:
     return table.sort_by([("item_id", "ascending")])
 
 
+# shard field <- column of the run's embedding records (framesift.schemas.embedding)
+EMBEDDING_FIELDS = {"picture_embedding": PICTURE_EMBEDDING, "caption_embedding": CAPTION_EMBEDDING}
+
+
 def attach_embeddings(table: pa.Table, embedding_tables: list[pa.Table]) -> pa.Table:
-    """Add each item's picture embedding (the curate run's open_clip embeddings) where a run has one."""
-    by_id: dict[str, Any] = {}
-    for emb in embedding_tables:
-        ids, matrix = embeddings_matrix(emb.select(EMBEDDING_SCHEMA.names))
-        by_id.update(zip(ids, matrix))
-    column = [by_id[i].tolist() if i in by_id else None for i in table.column("item_id").to_pylist()]
-    return table.append_column("picture_embedding", pa.array(column, pa.list_(pa.float32())))
+    """Add each item's picture and caption embeddings (the curate runs' open_clip embeddings, tables as
+    framesift.schemas.read_embeddings returns them) where a run has them; null elsewhere."""
+    ids = table.column("item_id").to_pylist()
+    for field, column in EMBEDDING_FIELDS.items():
+        by_id: dict[str, Any] = {}
+        for emb in embedding_tables:
+            got, matrix = embeddings_matrix(emb, column)
+            by_id.update(zip(got, matrix))
+        sizes = sorted({len(v) for v in by_id.values()})
+        if len(sizes) > 1:
+            raise ValueError(f"the runs' {field}s have different sizes {sizes}: runs scored with different "
+                             f"CLIP models cannot share one latent dataset")
+        values = [by_id[i].tolist() if i in by_id else None for i in ids]
+        table = table.append_column(field, pa.array(values, pa.list_(pa.float32())))
+    return table
 
 
 def fingerprint(parts: list[Any]) -> str:

@@ -59,7 +59,9 @@ class ClipScorer:
 
     @torch.inference_mode()
     def score_batch(self, items: Sequence[ScoringInput]) -> list[dict]:
-        """Per item: {"scores": {...}, "embedding": float32 (D,) unit vector, "models": {...}}."""
+        """Per item: {"scores": {...}, "embedding": float32 (D,) unit vector, "caption_embedding": float32 (D,)
+        unit vector or None (no caption), "models": {...}}. The caption's embedding is kept because it is the
+        text conditioning the latent shards carry; computing it again there would need the text tower twice."""
         if not items:
             return []
         clip, device = self.clip, self.clip.device
@@ -67,12 +69,15 @@ class ClipScorer:
         image_emb = clip.model.encode_image(pixels, normalize=True).float()
         scores: list[dict[str, float]] = [{} for _ in items]
         captioned = [i for i, (_, caption) in enumerate(items) if caption]
+        caption_embeddings: list[Optional[np.ndarray]] = [None] * len(items)
         if captioned:
             tokens = clip.tokenizer([items[i][1] for i in captioned]).to(device)
             text_emb = clip.model.encode_text(tokens, normalize=True).float()
             similarity = (image_emb[captioned] * text_emb).sum(-1).cpu().numpy()
-            for i, s in zip(captioned, similarity):
+            text_np = text_emb.cpu().numpy().astype(np.float32, copy=False)
+            for row, (i, s) in enumerate(zip(captioned, similarity)):
                 scores[i]["caption_similarity"] = float(s)
+                caption_embeddings[i] = text_np[row].copy()
         for head in self.heads:
             values = (head([rgb for rgb, _ in items]) if head.reads_pictures
                       else head(image_emb).float().cpu().numpy())
@@ -80,8 +85,8 @@ class ClipScorer:
                 scores[i][head.name] = float(value)
         embeddings = image_emb.cpu().numpy().astype(np.float32, copy=False)
         models = self.models
-        return [{Col.SCORES: s, "embedding": embeddings[i].copy(), Col.MODELS: dict(models)}
-                for i, s in enumerate(scores)]
+        return [{Col.SCORES: s, "embedding": embeddings[i].copy(), "caption_embedding": caption_embeddings[i],
+                 Col.MODELS: dict(models)} for i, s in enumerate(scores)]
 
 
 def clip_spec(cfg: ScoringConfig) -> ClipSpec:

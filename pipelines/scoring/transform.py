@@ -2,7 +2,7 @@
 
     (item_id, rgb uint8 HxWx3, caption or None)
         -> (item_id, {"scores": {"aesthetic", "nsfw", "caption_similarity"}, "embedding": float32 (D,),
-                      "models": {"clip": ..., "aesthetic": ..., "nsfw": ...}})
+                      "caption_embedding": float32 (D,) or None, "models": {"clip": ..., "aesthetic": ..., ...}})
 
 Scores only appear when their source exists (caption_similarity needs a caption, aesthetic/nsfw need a configured
 head). Send frames already shrunk with `shrink_for_clip` (shorter side = scoring.image_size): RunInference batches
@@ -61,7 +61,8 @@ def embedding_record(item_id: str, result: dict) -> dict:
     """A RUN/embeddings/*.parquet record (framesift.schemas.EMBEDDING_SCHEMA) for one EmbedAndScore output."""
     clip = result[Col.MODELS]["clip"]
     return EmbeddingRecord(item_id=item_id, model=f"open_clip:{clip}", untrained=is_untrained(clip),
-                           embedding=np.asarray(result["embedding"], np.float32)).to_record()
+                           embedding=np.asarray(result["embedding"], np.float32),
+                           caption_embedding=result.get("caption_embedding")).to_record()
 
 
 def attach_model_outputs(row: ManifestRow, result: Optional[dict]) -> ManifestRow:
