@@ -12,7 +12,7 @@ from curation_ui.feedback import best_threshold, load_summary, run_feedback, sug
 from curation_ui.manifest_query import ManifestQuery, QueueQuery
 from curation_ui.store import DecisionStore
 from framesift.checks import Threshold
-from framesift.schemas import EMBEDDING_SCHEMA
+from framesift.schemas import CAPTION_EMBEDDING, EMBEDDING_SCHEMA
 
 SHARP = Threshold("sharpness", "sharpness", "min", "min", 0.005, "too_blurry", ("image", "clip"))
 DARK = Threshold("luma_mean", "exposure", "min_mean", "min", 0.06, "too_dark", ("image", "clip"))
@@ -112,7 +112,7 @@ def test_feedback_uses_embeddings_when_present(reviewed_run):
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     os.makedirs(os.path.join(run, "embeddings"), exist_ok=True)
     pq.write_table(pa.table({"item_id": ids, "model": ["test"] * len(ids), "untrained": [True] * len(ids),
-                             "embedding": list(emb)}, schema=EMBEDDING_SCHEMA),
+                             "embedding": list(emb), CAPTION_EMBEDDING: [None] * len(ids)}, schema=EMBEDDING_SCHEMA),
                    os.path.join(run, "embeddings", "part-00000.parquet"))
     summary = run_feedback(run, ManifestQuery(run), store, [SHARP])
     assert summary["preference"]["embedding_dim"] == 8
