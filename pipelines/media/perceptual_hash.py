@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import imagehash
 import numpy as np
+import scipy.fftpack
 from PIL import Image
 
 from framesift.schemas.columns import Col
@@ -28,6 +29,14 @@ _HASH_SIDE = 32             # imagehash.phash: hash_size 8 x highfreq_factor 4
 
 def phash_hex(rgb: np.ndarray) -> str:
     return str(imagehash.phash(Image.fromarray(np.ascontiguousarray(rgb)), hash_size=8))
+
+
+def _square_phash(pixels: np.ndarray) -> str:
+    """imagehash.phash's steps on its 32x32 grey picture (the same calls, so the same bits), without its
+    per-hash image copies and its bit-by-bit hex formatting."""
+    dct = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0), axis=1)
+    low = dct[:8, :8]
+    return np.packbits((low > np.median(low)).ravel()).tobytes().hex()
 
 
 class _CropHasher:
@@ -49,7 +58,7 @@ class _CropHasher:
             columns = Image.fromarray(np.ascontiguousarray(self.grey[:, left:left + width]))
             strip = self._strips[left, width] = columns.resize((_HASH_SIDE, self.grey.shape[0]), Image.LANCZOS)
         square = strip.crop((0, top, _HASH_SIDE, top + height)).resize((_HASH_SIDE, _HASH_SIDE), Image.LANCZOS)
-        return str(imagehash.phash(square, hash_size=8))
+        return _square_phash(np.asarray(square))
 
     def whole(self) -> str:
         return self(0, 0, *self.grey.shape[:2])
