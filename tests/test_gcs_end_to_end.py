@@ -159,3 +159,27 @@ def test_review_app_reads_the_bucket_run(runs, monkeypatch):
     with open(log) as f:
         text = f.read()
     assert f"of {RUN} at http://127.0.0.1:{server.port}/" in text and "Traceback" not in text, text
+
+
+def test_dedupe_against_a_run_in_the_bucket(runs, monkeypatch):
+    """The same media curated again locally with --dedupe-against the bucket's run: every item the earlier run
+    kept is now a duplicate of it, nothing new is kept."""
+    from apache_beam.internal.gcp import auth as beam_auth
+    from framesift.commands.gcs_credentials import check_gcs_credentials
+    from framesift.manifest_reader import read_manifest
+    from pipelines.curate.job import run_curate
+    from tests.scoring_fixtures import fast_curate_config
+    for k, v in runs["env"].items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(beam_auth._Credentials, "_credentials_init", beam_auth._Credentials._credentials_init)
+    monkeypatch.setattr(beam_auth._Credentials, "_credentials", beam_auth._Credentials._credentials)
+    check_gcs_credentials([RUN])                    # what the command does first: anonymous, no look-up
+    cfg = fast_curate_config(runs["tmp"] / "clip_again")
+    cfg.dedupe.against = [RUN]
+    out = str(runs["tmp"] / "again")
+    report = run_curate(cfg, [runs["data"]], out, beam_args=["--direct_running_mode=in_memory"])
+    earlier = _by_source(read_manifest(runs["local"]), runs["data"])
+    again = _by_source(read_manifest(out), runs["data"])
+    kept_before = {k for k, r in earlier.items() if r["keep"]}
+    assert kept_before and report["items"]["kept"] == 0
+    assert all(any(stage == "dedupe" for stage, _, _ in again[k]["reasons"]) for k in kept_before), again

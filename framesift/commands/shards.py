@@ -10,10 +10,11 @@ def add_arguments(parser):
     inspect = sub.add_parser("inspect", help="summary and a grid of latents decoded back to pixels")
     inspect.add_argument("shards", metavar="SHARDS", help="latent dataset directory (local or gs://)")
     inspect.add_argument("--grid", default="shards_grid.png", metavar="PNG",
-                         help="where the grid goes (default: shards_grid.png)")
+                         help="where the grid goes, local or gs:// (default: shards_grid.png)")
     inspect.add_argument("--count", type=int, default=16, help="examples in the grid (default 16)")
     inspect.add_argument("--autoencoder", metavar="CKPT",
-                         help="decode with this checkpoint (default: the one recorded in the metadata)")
+                         help="decode with this checkpoint, local or gs:// (default: the one recorded in the "
+                              "metadata)")
 
 
 def run(args, extra, loader: str = None):
@@ -34,9 +35,11 @@ def run(args, extra, loader: str = None):
         return 0 if not problems else 1
     from pipelines.encode.inspect_shards import latent_grid, load_decoder, read_examples, summary
     print(summary(args.shards))
-    ae, why_not = load_decoder(args.shards, args.autoencoder, loader or DEFAULT_LOADER)
+    from framesift.commands.remote_paths import local_input, local_output
+    ae, why_not = load_decoder(args.shards, local_input(args.autoencoder), loader or DEFAULT_LOADER)
     if why_not:
         print(f"  note: {why_not}")
-    latent_grid(read_examples(args.shards, args.count), ae).save(args.grid)
+    with local_output(args.grid) as grid:
+        latent_grid(read_examples(args.shards, args.count), ae).save(grid)
     print(f"grid of {args.count} examples ({'decoded | ' if ae else ''}latent channels) -> {args.grid}")
     return 0

@@ -1,7 +1,8 @@
 """One picture of an approved item, decoded the way curation decodes it, for consumers that must not pull in Beam
 (the autoencoder trainer gets `read_frame` handed to it by its command): no apache_beam in here.
 
-Local paths and file:// read directly; other URIs (gs://, s3://...) through pyarrow's filesystems.
+Local paths and file:// read directly; other URIs (gs://, s3://...) through framesift/run_files.py (pyarrow's file
+systems; a GCS emulator when STORAGE_EMULATOR_HOST is set).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from framesift import run_files
 from pipelines.media.image_decode import decode_image
 from pipelines.media.video_decode import iter_frames, open_video
 
@@ -20,10 +22,7 @@ def read_bytes(uri: str) -> bytes:
     if parsed.scheme in ("", "file") or len(parsed.scheme) == 1:       # a Windows drive letter reads as a scheme
         with open(parsed.path if parsed.scheme == "file" else uri, "rb") as f:
             return f.read()
-    from pyarrow import fs
-    filesystem, path = fs.FileSystem.from_uri(uri)
-    with filesystem.open_input_stream(path) as f:
-        return f.read()
+    return run_files.read_bytes(uri)
 
 
 def read_frame(uri: str, media_type: str, frame: Optional[int], max_side: int) -> np.ndarray:
