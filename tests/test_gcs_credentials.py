@@ -52,3 +52,33 @@ def test_emulator_access_is_anonymous_and_quiet(no_login, monkeypatch, caplog):
     assert beam_auth.get_service_credentials(PipelineOptions([])) is None
     assert no_login == []
     assert not [r for r in caplog.records if "credentials" in r.getMessage().lower()], caplog.records
+
+
+def test_job_worker_processes_skip_the_lookup_against_an_emulator(monkeypatch):
+    """DirectRunner's worker processes import pipelines.gcs_emulator_access as a Beam plugin first, so their GCS
+    client connects anonymously at once instead of retrying the look-up (~26 s and a logged traceback each)."""
+    import os
+    import subprocess
+    import sys
+    from apache_beam.options.pipeline_options import SetupOptions
+    from pipelines.curate.job import pipeline_options
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:9")
+    plugins = pipeline_options(["--direct_running_mode=multi_processing"]).view_as(SetupOptions).beam_plugins
+    assert plugins == ["pipelines.gcs_emulator_access"]
+    worker = ("import logging, time\n"
+              "logging.basicConfig(level=logging.WARNING)\n"
+              "from apache_beam.runners.worker.sdk_worker_main import _import_beam_plugins\n"
+              f"_import_beam_plugins({plugins!r})\n"
+              "from apache_beam.internal.gcp import auth\n"
+              "from apache_beam.options.pipeline_options import PipelineOptions\n"
+              "t = time.time()\n"
+              "print(auth.get_service_credentials(PipelineOptions([])), time.time() - t)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": root})
+    creds, took = done.stdout.split()
+    assert creds == "None" and float(took) < 1.0, done.stderr[-2000:]
+    assert "credentials" not in done.stderr.lower() and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+    monkeypatch.delenv("STORAGE_EMULATOR_HOST")
+    assert not pipeline_options([]).view_as(SetupOptions).beam_plugins     # real GCS keeps the real look-up

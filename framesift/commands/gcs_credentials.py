@@ -37,12 +37,9 @@ def check_gcs_credentials(argv: list[str]) -> None:
 
 def _connect_anonymously() -> None:
     # Beam caches one credential look-up per process; recording "none" up front is what it would conclude after
-    # its retries, minus the ~30 s and the logged tracebacks
+    # its retries, minus the ~30 s and the logged tracebacks (the job's worker processes: pipelines/curate/job.py)
     try:
-        from apache_beam.internal.gcp import auth
-    except ImportError:
+        from pipelines.gcs_emulator_access import connect_anonymously
+    except ImportError:         # framesift without its pipelines
         return
-    creds = getattr(auth, "_Credentials", None)
-    if creds is not None and hasattr(creds, "_credentials_init"):
-        creds._credentials = None
-        creds._credentials_init = True
+    connect_anonymously()

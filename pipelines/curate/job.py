@@ -25,6 +25,7 @@ from pipelines.curate.console import JobProgress, output_to_log, summarize_error
 from pipelines.curate.report import build_report, format_summary
 from pipelines.curate.report_html import render_report_html
 from pipelines.filters import curate_filters
+from pipelines.gcs_emulator_access import add_worker_plugin
 
 
 class InputError(ValueError):
@@ -177,6 +178,7 @@ def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> Pipeli
             direct.direct_running_mode = "multi_processing"
             if "--direct_num_workers" not in given:
                 direct.direct_num_workers = 0
+    add_worker_plugin(options)     # against a GCS emulator, workers skip the ~26 s credential look-up
     if "--default_sdk_harness_log_level" not in given:
         # worker processes log every gRPC channel at INFO; keep the console for what matters
         options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"

@@ -27,6 +27,7 @@ from pipelines.encode import plan as planning
 from pipelines.encode.autoencoder_handler import DEFAULT_LOADER, autoencoder_config, checkpoint_digest, load_once
 from pipelines.encode.pipeline import EncodeShards
 from pipelines.encode.shard_writer import STATE_DIR, write_bytes_atomic
+from pipelines.gcs_emulator_access import add_worker_plugin
 
 
 class EncodeInputError(ValueError):
@@ -42,6 +43,7 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:
         options.view_as(DirectOptions).direct_running_mode = "in_memory"
         options.view_as(DirectOptions).direct_num_workers = 1
+    add_worker_plugin(options)     # against a GCS emulator, workers skip the ~26 s credential look-up
     if "--default_sdk_harness_log_level" not in given:
         options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
     return options
