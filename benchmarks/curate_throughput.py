@@ -159,6 +159,7 @@ def video_section(scratch: str, env: dict) -> None:
     import av
     from framesift.config import load_config
     from framesift.demo_data.sources import video_path
+    from framesift.schemas.columns import Col
     from pipelines.curate import item_work
     from pipelines.filters import curate_filters
     from pipelines.media.video_decode import scaled_size
@@ -187,7 +188,7 @@ def video_section(scratch: str, env: dict) -> None:
             tasks = item_work.split_video(path, cfg)
             for t in tasks:
                 item_work.analyze_clip(t, cfg, filters, os.path.join(scratch, "video_run"))
-            return tasks[0]["probe"]["frame_count"]
+            return tasks[0]["probe"][Col.FRAME_COUNT]
 
         rates = {}
         for label, fn in (("decode", decode), ("scaled", lambda: decode(cfg.analysis.video_max_side)),

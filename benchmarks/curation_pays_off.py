@@ -35,6 +35,7 @@ from PIL import Image, ImageFilter  # noqa: E402
 
 from benchmarks.digit_judge import DigitJudge  # noqa: E402
 from benchmarks.guidance_sweep import sample_digits, split_halves, train_digits  # noqa: E402
+from framesift.schemas.columns import Col  # noqa: E402
 
 SHEET, CELL, PAPER, INK = 160, 16, 207.0, 36.0
 JUNK_SHARES = {"blurred": 0.12, "dark": 0.12, "flat": 0.06, "noisy": 0.12, "jpeg": 0.12}
@@ -113,7 +114,7 @@ def curate(root: str) -> set[str]:
     if not report.get("reconciled"):
         raise RuntimeError(f"curate run did not reconcile: {report}")
     table = read_manifest(run).to_pandas()
-    return {os.path.abspath(u.replace("file://", "")) for u in table.loc[table["keep"], "source_uri"]}
+    return {os.path.abspath(u.replace("file://", "")) for u in table.loc[table[Col.KEEP], Col.SOURCE_URI]}
 
 
 def digits_of(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:

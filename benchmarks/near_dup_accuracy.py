@@ -24,6 +24,7 @@ from PIL import Image
 
 from benchmarks.near_dup_testset import (SOURCES, build_near_dup_testset, pairs_of_groups, precision_recall,
                                          true_pairs)
+from framesift.schemas.columns import Col
 
 
 def _jpeg(im: Image.Image, quality: int) -> bytes:
@@ -40,7 +41,7 @@ def analysed_records(items) -> tuple[list[dict], dict[str, np.ndarray]]:
     records, thumbs = [], {}
     for it in items:
         rgb = decode_image(_jpeg(it.image, 90), 512).rgb
-        records.append({"item_id": it.name, "media_type": "image", **picture_hashes(rgb)})
+        records.append({Col.ITEM_ID: it.name, Col.MEDIA_TYPE: "image", **picture_hashes(rgb)})
         thumbs[it.name] = np.asarray(Image.open(io.BytesIO(thumbnail_jpeg(rgb, 256))).convert("RGB"))
     return records, thumbs
 
@@ -48,18 +49,18 @@ def analysed_records(items) -> tuple[list[dict], dict[str, np.ndarray]]:
 def framesift_groups(records, thumbs, cfg) -> dict[str, str]:
     from pipelines.dedupe.candidates import verified_pairs
     from pipelines.dedupe.dedupe_local import group_decisions
-    verified = (verified_pairs(records, lambda r: thumbs[r["item_id"]], cfg.verify_max_distance,
+    verified = (verified_pairs(records, lambda r: thumbs[r[Col.ITEM_ID]], cfg.verify_max_distance,
                                cfg.near_max_distance) if cfg.verify_max_distance >= 0 else [])
     decisions = group_decisions(records, cfg, semantic_item_pairs=verified)
-    return {r["item_id"]: decisions[r["item_id"]].group_id if r["item_id"] in decisions else r["item_id"]
+    return {r[Col.ITEM_ID]: decisions[r[Col.ITEM_ID]].group_id if r[Col.ITEM_ID] in decisions else r[Col.ITEM_ID]
             for r in records}
 
 
 def phash_groups(records, radius: int) -> dict[str, str]:
     from pipelines.dedupe.hash_codes import hex_to_code
     from pipelines.dedupe.near_pairs import near_duplicate_labels
-    labels = near_duplicate_labels(np.array([hex_to_code(r["phash"]) for r in records], np.uint64), radius)
-    return {r["item_id"]: str(label) for r, label in zip(records, labels)}
+    labels = near_duplicate_labels(np.array([hex_to_code(r[Col.PHASH]) for r in records], np.uint64), radius)
+    return {r[Col.ITEM_ID]: str(label) for r, label in zip(records, labels)}
 
 
 def _row(name: str, labels: dict[str, str], splits: dict[str, tuple[set, set]]) -> str:

@@ -23,6 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.synthetic_manifest import write_synthetic_run  # noqa: E402
+from framesift.schemas.columns import Col  # noqa: E402
 
 QUEUE_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "curation_ui", "app_pages",
                           "queue.py")
@@ -32,8 +33,8 @@ def _fetch(query, store, media, q, offset):
     from curation_ui.actions import state_filter
     include, exclude = state_filter(store, ["undecided"])
     page = query.page(q, offset, 48, include, exclude)
-    store.get_many(r["item_id"] for r in page.rows)
-    thumbs = [media.run_file(r["thumbnail_path"]) for r in page.rows]
+    store.get_many(r[Col.ITEM_ID] for r in page.rows)
+    thumbs = [media.run_file(r[Col.THUMBNAIL_PATH]) for r in page.rows]
     assert len(page.rows) == 48 and all(thumbs)
     return page.total
 
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
 
         query, store = ManifestQuery(run), DecisionStore(default_db_url(run))
         first = query.page(QueueQuery(), 0, 1000).rows           # some decisions, so the state filter has work
-        store.decide_many([(r["item_id"], 0) for r in first[:500]], "approve", "bench")
+        store.decide_many([(r[Col.ITEM_ID], 0) for r in first[:500]], "approve", "bench")
         q = QueueQuery(keep=True, score_ranges=(("luma_mean", 0.2, 0.8),), sort_by="sharpness", descending=True)
         fetch = []
         for i in range(args.repeat):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
+
+from framesift.schemas import ManifestRow, rows_to_table
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "camera", "cat", "immunohistochemistry", "hubble_deep_field")
 
@@ -24,20 +25,18 @@ def write_approved_set(folder, side: int = 96) -> str:
         im.thumbnail((side, side))
         path = folder / f"{name}.{'png' if i % 2 else 'jpg'}"
         im.save(path)
-        rows.append({"item_id": f"img-{name}", "source_uri": str(path), "media_type": "image",
-                     "start_frame": None, "end_frame": None})
+        rows.append(ManifestRow(item_id=f"img-{name}", source_uri=str(path), media_type="image"))
     base = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((2 * side, side)))
     frames = [np.ascontiguousarray(base[:, 4 * t:4 * t + side]) for t in range(12)]
     clip = folder / "pan.mp4"
     clip.write_bytes(encode(frames, Fraction(12), H264_MP4))
-    rows.append({"item_id": "clip-pan-0", "source_uri": str(clip), "media_type": "clip", "start_frame": 0,
-                 "end_frame": 12})
+    rows.append(ManifestRow(item_id="clip-pan-0", source_uri=str(clip), media_type="clip", start_frame=0,
+                            end_frame=12))
     broken = folder / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    rows.append({"item_id": "img-broken", "source_uri": str(broken), "media_type": "image", "start_frame": None,
-                 "end_frame": None})
+    rows.append(ManifestRow(item_id="img-broken", source_uri=str(broken), media_type="image"))
     path = folder / "approved.parquet"
-    pq.write_table(pa.Table.from_pylist(rows), str(path))
+    pq.write_table(rows_to_table(rows), str(path))       # manifest rows, as framesift export writes them
     return str(path)
 
 

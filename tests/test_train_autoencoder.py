@@ -83,3 +83,19 @@ def test_killed_run_resumes_exactly_and_improves(tmp_path, env):
     assert tuned.returncode == 0, tuned.stderr[-2000:]
     first = json.loads((tmp_path / "tuned" / "eval.jsonl").read_text().splitlines()[0])
     assert first["psnr"] == pytest.approx(evals[-1]["psnr"], abs=1e-3)
+
+
+def test_data_that_is_not_an_approved_set_is_refused_clearly(tmp_path):
+    """The trainer reads the approved set through framesift's one manifest reader: a Parquet file that framesift
+    export did not write (no manifest version, no keep/config_hash) is refused with its path, before any training."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from model.autoencoder_training.data import read_approved
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(pa.table({"item_id": ["a"], "source_uri": ["x.jpg"], "media_type": ["image"]}), str(bare))
+    with pytest.raises(ValueError, match="bare.parquet: not an approved set"):
+        read_approved(str(bare))
+    rows = read_approved(write_approved_set(tmp_path / "data", side=32))
+    assert [r["item_id"] for r in rows][-2:] == ["clip-pan-0", "img-broken"]
+    assert rows[-2]["start_frame"] == 0 and rows[-2]["end_frame"] == 12

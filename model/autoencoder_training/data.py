@@ -16,8 +16,11 @@ import grain
 import numpy as np
 from PIL import Image
 
+from framesift.manifest_reader import read_manifest_file
+from framesift.schemas.columns import Col
+
 log = logging.getLogger(__name__)
-ROW_COLUMNS = ("item_id", "source_uri", "media_type", "start_frame", "end_frame")
+ROW_COLUMNS = (Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.START_FRAME, Col.END_FRAME)
 FrameReader = Callable[[str, str, Optional[int], int], np.ndarray]
 
 
@@ -30,32 +33,33 @@ class FrameRecord:
 
 
 def read_approved(path: str) -> list[dict]:
-    import pyarrow.parquet as pq
-    table = pq.read_table(path)
-    missing = [c for c in ROW_COLUMNS if c not in table.column_names]
-    if missing:
-        raise ValueError(f"{path}: not an approved set / manifest (no column {missing[0]!r})")
-    return table.select(list(ROW_COLUMNS)).to_pylist()
+    """The rows of an approved set (framesift export's Parquet) or a manifest file, through the one manifest
+    reader: its compatibility rule decides which versions are read."""
+    try:
+        table = read_manifest_file(path, list(ROW_COLUMNS))
+    except ValueError as e:
+        raise ValueError(f"{path}: not an approved set written by framesift export ({e})") from None
+    return table.to_pylist()
 
 
 def frame_records(rows: list[dict], frames_per_clip: int) -> list[FrameRecord]:
     records = []
     for row in rows:
-        if row["media_type"] == "clip":
-            start, end = int(row["start_frame"]), int(row["end_frame"])
+        if row[Col.MEDIA_TYPE] == "clip":
+            start, end = int(row[Col.START_FRAME]), int(row[Col.END_FRAME])
             picks = np.unique(np.linspace(start, end - 1, frames_per_clip).round().astype(int)) if end > start else []
-            records += [FrameRecord(row["item_id"], row["source_uri"], "clip", int(f)) for f in picks]
+            records += [FrameRecord(row[Col.ITEM_ID], row[Col.SOURCE_URI], "clip", int(f)) for f in picks]
         else:
-            records.append(FrameRecord(row["item_id"], row["source_uri"], row["media_type"]))
+            records.append(FrameRecord(row[Col.ITEM_ID], row[Col.SOURCE_URI], row[Col.MEDIA_TYPE]))
     return records
 
 
 def split_items(rows: list[dict], eval_items: int) -> tuple[list[dict], list[dict]]:
     """(train rows, eval rows): eval = the items with the lowest sha1(item_id), at most a fifth of the set, so
     the split never changes between runs or restarts and a small set still trains on most of its items."""
-    ids = sorted({r["item_id"] for r in rows}, key=lambda i: hashlib.sha1(i.encode()).hexdigest())
+    ids = sorted({r[Col.ITEM_ID] for r in rows}, key=lambda i: hashlib.sha1(i.encode()).hexdigest())
     held = set(ids[:min(eval_items, len(ids) // 5)])
-    return [r for r in rows if r["item_id"] not in held], [r for r in rows if r["item_id"] in held]
+    return [r for r in rows if r[Col.ITEM_ID] not in held], [r for r in rows if r[Col.ITEM_ID] in held]
 
 
 def square_crop(rgb: np.ndarray, side: int) -> np.ndarray:

@@ -50,6 +50,7 @@ def summary(shards_dir: str) -> str:
         f"  latent        {meta.latent_channels} channels, {meta.latent_dtype}, sampling: {meta.sampling}",
         f"  channel mean  {[round(v, 4) for v in meta.latent_channel_mean]}",
         f"  channel std   {[round(v, 4) for v in meta.latent_channel_std]}",
+        # the checkpoint's digest, not a manifest column
         f"  autoencoder   {ae.get('checkpoint')} sha256 {str(ae.get('sha256'))[:16]}  config {ae.get('config')}",
         f"  sources       {meta.sources}",
         f"  embeddings    {meta.embedding_dims}",
@@ -101,6 +102,7 @@ def load_decoder(shards_dir: str, checkpoint: Optional[str], loader: str):
         ae = resolve_loader(loader)(path)
     except Exception as e:
         return None, f"autoencoder {path} not loadable ({type(e).__name__}: {e}); showing latent channels only"
+    # the checkpoint's digest, not a manifest column
     if checkpoint is None and checkpoint_digest(path) != meta.autoencoder.get("sha256"):
         return None, f"autoencoder at {path} is not the one that made the shards (sha256 differs)"
     return ae, None

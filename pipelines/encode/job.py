@@ -20,6 +20,7 @@ from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions,
 from framesift.config import EncodeConfig, config_hash, to_dict
 from framesift.run_layout import EMBEDDINGS_DIR
 from framesift.schemas import LatentDatasetMetadata, read_embeddings
+from framesift.schemas.columns import Col
 from framesift.schemas.latent import DATASET_NAME, LATENT_FEATURES_VERSION, SPLIT
 from framesift.schemas.latent_metadata import channel_stats
 from pipelines.encode import dataset_files as files
@@ -99,7 +100,7 @@ def run_encode(approved: str, checkpoint: str, output: str, cfg: EncodeConfig, r
     ckpt_sha = checkpoint_digest(checkpoint)
     chash = config_hash(cfg)
     job_fp = planning.fingerprint([LATENT_FEATURES_VERSION, to_dict(cfg), ckpt_sha, channels])
-    ids = table.column("item_id").to_pylist()
+    ids = table.column(Col.ITEM_ID).to_pylist()
     plans = planning.make_plan(ids, cfg.examples_per_shard, job_fp)
     # row contents (captions, scores, embeddings) are part of what a shard holds: a change redoes the shard
     for p in plans:
@@ -162,17 +163,18 @@ def finalize(shards_dir, plans, table, cfg, chash, ae_cfg, checkpoint, ckpt_sha,
     record_keys = [b for s in states for b in s.buckets]
     keys = sorted(set(record_keys))
     embedding_dims = {"picture": _longest(table, "picture_embedding"),
-                      "caption": _longest(table, "caption_embedding")}
-    config_hashes = sorted(set(table.column("config_hash").to_pylist()))
+                      "caption": _longest(table, "caption_embedding")}    # metadata keys, not manifest columns
+    config_hashes = sorted(set(table.column(Col.CONFIG_HASH).to_pylist()))
     meta = LatentDatasetMetadata(
         dataset_name=DATASET_NAME, split=SPLIT, examples_per_shard=cfg.examples_per_shard, latent_channels=channels,
         latent_dtype=cfg.latent_dtype, store_logvar=cfg.store_logvar,
         sampling="posterior_sample" if cfg.store_logvar else "mean",
+        # the checkpoint's digest: a dataset metadata key, not a manifest column
         autoencoder={"checkpoint": checkpoint, "sha256": ckpt_sha, "config": ae_cfg},
         sources=[{"run": r, "config_hashes": config_hashes} for r in runs] or
                 [{"run": "", "config_hashes": config_hashes}],
         approved={"path": approved, "rows": table.num_rows,
-                  "item_ids_sha256": planning.fingerprint(table.column("item_id").to_pylist())},
+                  "item_ids_sha256": planning.fingerprint(table.column(Col.ITEM_ID).to_pylist())},
         encode_config=to_dict(cfg), encode_config_hash=chash, shards=[s.shard for s in states],
         latent_channel_mean=mean, latent_channel_std=std, counts=counts, plan_fingerprint=plan_fp,
         embedding_dims=embedding_dims,

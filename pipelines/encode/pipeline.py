@@ -26,6 +26,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 
 from framesift.config import EncodeConfig
 from framesift.schemas import DeadLetter
+from framesift.schemas.columns import Col
 from framesift.schemas.latent import LatentCodec, latent_features, make_example
 from pipelines.encode.autoencoder_handler import AutoencoderHandler
 from pipelines.encode.pixels import ItemPreparer, PreparedItem, label_of
@@ -45,9 +46,9 @@ def read_plan_rows(path: str):
 
 def dead_letter(row: dict, stage: str, exc_type, message: str, tb: str, config_hash: str) -> str:
     Metrics.counter(NAMESPACE, f"dead_letter_{stage}").inc()
-    return DeadLetter(uri=row["source_uri"], stage=stage, error_type=getattr(exc_type, "__name__", str(exc_type)),
+    return DeadLetter(uri=row[Col.SOURCE_URI], stage=stage, error_type=getattr(exc_type, "__name__", str(exc_type)),
                       message=message[:2000], detail=tb[-1500:], config_hash=config_hash,
-                      item_id=row["item_id"]).to_json()
+                      item_id=row[Col.ITEM_ID]).to_json()
 
 
 def _failed_prepare(config_hash: str):
@@ -94,7 +95,7 @@ class PrepareItems(beam.DoFn):
 def make_batches(keyed, batch_size: int):
     """((shard, bucket), items) -> (shard, items sorted by id, batch_size at a time)."""
     (shard, _), items = keyed
-    items = sorted(items, key=lambda item: item.row["item_id"])
+    items = sorted(items, key=lambda item: item.row[Col.ITEM_ID])
     for start in range(0, len(items), batch_size):
         yield shard, items[start:start + batch_size]
 
@@ -120,22 +121,22 @@ class SerializeExamples(beam.DoFn):
                     self.config_hash)))
 
     def _encode(self, item: PreparedItem, mean: np.ndarray, logvar) -> EncodedRecord:
-        row, scores = item.row, dict(item.row.get("scores") or [])
+        row, scores = item.row, dict(item.row.get(Col.SCORES) or [])
         if not np.all(np.isfinite(mean)):
             raise ValueError("the autoencoder returned non-finite latents")
         example = make_example(
-            item_id=row["item_id"], source_uri=row["source_uri"], media_type=row["media_type"], latent=mean,
+            item_id=row[Col.ITEM_ID], source_uri=row[Col.SOURCE_URI], media_type=row[Col.MEDIA_TYPE], latent=mean,
             latent_dtype=self.cfg.latent_dtype, latent_logvar=logvar if self.cfg.store_logvar else None,
-            caption=row.get("caption"), label=label_of(row), picture_embedding=row.get("picture_embedding"),
+            caption=row.get(Col.CAPTION), label=label_of(row), picture_embedding=row.get("picture_embedding"),
             caption_embedding=row.get("caption_embedding"),
             aesthetic=scores.get("aesthetic"), motion=scores.get("motion_mean"), original_size=item.original_size,
             crop_coords=item.crop_coords, target_size=item.pixels.shape[1:3],
-            clip_span=(row["start_frame"], row["end_frame"]) if row["media_type"] == "clip" else None,
+            clip_span=(row[Col.START_FRAME], row[Col.END_FRAME]) if row[Col.MEDIA_TYPE] == "clip" else None,
             frame_indices=item.frame_indices)
         stored = example["latent"]      # statistics of what the trainer will read (after the dtype cast)
         total, total_sq, positions = latent_sums(stored)
         bucket = "x".join(str(d) for d in stored.shape[:3])
-        return EncodedRecord(row["item_id"], self.codec.encode(example), total, total_sq, positions, bucket)
+        return EncodedRecord(row[Col.ITEM_ID], self.codec.encode(example), total, total_sq, positions, bucket)
 
 
 class WriteShards(beam.DoFn):

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from framesift.config import EncodeConfig
+from framesift.schemas.columns import Col
 from pipelines import run_files
 from pipelines.media.image_decode import decode_image
 from pipelines.media.video_decode import iter_frames, open_video
@@ -73,14 +74,15 @@ def resize_and_crop(rgb: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray,
 
 
 def prepare_image(row: dict, cfg: EncodeConfig) -> PreparedItem:
-    height, width = row.get("height") or cfg.image_size, row.get("width") or cfg.image_size
+    height, width = row.get(Col.HEIGHT) or cfg.image_size, row.get(Col.WIDTH) or cfg.image_size
     size = target_size(height, width, cfg)
     cover = max(size[0] / height, size[1] / width)
     # decode no larger than twice what the crop needs: JPEGs then scale down in the DCT
     max_side = max(size) if cover >= 1 else min(max(height, width), 2 * math.ceil(max(height, width) * cover))
-    decoded = decode_image(run_files.read_bytes(row["source_uri"]), max_side=max(max_side, max(size)), pixel_hash=False)
+    decoded = decode_image(run_files.read_bytes(row[Col.SOURCE_URI]), max_side=max(max_side, max(size)),
+                           pixel_hash=False)
     pixels, crop = resize_and_crop(decoded.rgb, size)
-    return PreparedItem(row, pixels[None], (int(decoded.probe["height"]), int(decoded.probe["width"])), crop)
+    return PreparedItem(row, pixels[None], (int(decoded.probe[Col.HEIGHT]), int(decoded.probe[Col.WIDTH])), crop)
 
 
 def clip_frame_indices(start: int, end: int, source_fps: float, cfg: EncodeConfig) -> list[int]:
@@ -98,14 +100,14 @@ def clip_frame_indices(start: int, end: int, source_fps: float, cfg: EncodeConfi
 
 
 def prepare_clip(row: dict, cfg: EncodeConfig) -> PreparedItem:
-    start, end = int(row["start_frame"]), int(row["end_frame"])
-    wanted = clip_frame_indices(start, end, row.get("fps") or 0.0, cfg)
-    height, width = row.get("height") or cfg.image_size, row.get("width") or cfg.image_size
+    start, end = int(row[Col.START_FRAME]), int(row[Col.END_FRAME])
+    wanted = clip_frame_indices(start, end, row.get(Col.FPS) or 0.0, cfg)
+    height, width = row.get(Col.HEIGHT) or cfg.image_size, row.get(Col.WIDTH) or cfg.image_size
     size = target_size(height, width, cfg)
     cover = max(size[0] / height, size[1] / width)
     max_side = max(max(size), math.ceil(max(height, width) * min(cover * 2, 1.0)))
     frames: dict[int, np.ndarray] = {}
-    with run_files.open_for_reading(row["source_uri"]) as f:
+    with run_files.open_for_reading(row[Col.SOURCE_URI]) as f:
         container = open_video(f)
         try:
             keep = set(wanted)
@@ -123,11 +125,11 @@ def prepare_clip(row: dict, cfg: EncodeConfig) -> PreparedItem:
 
 
 def prepare_item(row: dict, cfg: EncodeConfig) -> PreparedItem:
-    if row["media_type"] == "clip":
+    if row[Col.MEDIA_TYPE] == "clip":
         return prepare_clip(row, cfg)
-    if row["media_type"] == "image":
+    if row[Col.MEDIA_TYPE] == "image":
         return prepare_image(row, cfg)
-    raise ValueError(f"unknown media_type {row['media_type']!r}")
+    raise ValueError(f"unknown media_type {row[Col.MEDIA_TYPE]!r}")
 
 
 class ItemPreparer:
@@ -143,7 +145,7 @@ class ItemPreparer:
 
 def label_of(row: dict) -> Optional[int]:
     """The sidecar's integer `label`, if it has one."""
-    value = dict(row.get("metadata") or {}).get("label")
+    value = dict(row.get(Col.METADATA) or {}).get("label")
     try:
         return int(value) if value not in (None, "") else None
     except ValueError:

@@ -15,15 +15,15 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from framesift.manifest_reader import conform
+from framesift.manifest_reader import read_manifest_file
 from framesift.schemas import CAPTION_EMBEDDING, PICTURE_EMBEDDING, embeddings_matrix
+from framesift.schemas.columns import Col
 from framesift.schemas.latent import DATASET_NAME, SPLIT
 
 # what the encoder needs of an approved row; the rest of the manifest stays behind
-ROW_COLUMNS = ("item_id", "source_uri", "media_type", "start_frame", "end_frame", "fps", "width", "height",
-               "caption", "scores", "metadata", "config_hash")
+ROW_COLUMNS = (Col.ITEM_ID, Col.SOURCE_URI, Col.MEDIA_TYPE, Col.START_FRAME, Col.END_FRAME, Col.FPS, Col.WIDTH,
+               Col.HEIGHT, Col.CAPTION, Col.SCORES, Col.METADATA, Col.CONFIG_HASH)
 
 
 def shard_file_name(index: int, count: int) -> str:
@@ -46,15 +46,14 @@ class ShardPlan:
 
 def read_approved(data: bytes, path: str) -> pa.Table:
     """The approved set (framesift export's Parquet: manifest columns + provenance), only the encoder's columns."""
-    table = pq.read_table(io.BytesIO(data))
     try:
-        table = conform(table, list(ROW_COLUMNS))       # the one manifest reader's compatibility rule
+        table = read_manifest_file(io.BytesIO(data), list(ROW_COLUMNS))
     except ValueError as e:
         raise ValueError(f"{path}: not an approved set written by framesift export ({e})") from None
-    ids = table.column("item_id")
+    ids = table.column(Col.ITEM_ID)
     if pc.count_distinct(ids).as_py() != table.num_rows:
         raise ValueError(f"{path}: item ids are not unique")
-    return table.sort_by([("item_id", "ascending")])
+    return table.sort_by([(Col.ITEM_ID, "ascending")])
 
 
 # shard field <- column of the run's embedding records (framesift.schemas.embedding)
@@ -64,7 +63,7 @@ EMBEDDING_FIELDS = {"picture_embedding": PICTURE_EMBEDDING, "caption_embedding":
 def attach_embeddings(table: pa.Table, embedding_tables: list[pa.Table]) -> pa.Table:
     """Add each item's picture and caption embeddings (the curate runs' open_clip embeddings, tables as
     framesift.schemas.read_embeddings returns them) where a run has them; null elsewhere."""
-    ids = table.column("item_id").to_pylist()
+    ids = table.column(Col.ITEM_ID).to_pylist()
     for field, column in EMBEDDING_FIELDS.items():
         by_id: dict[str, Any] = {}
         for emb in embedding_tables:
@@ -101,5 +100,5 @@ def plan_fingerprint(plans: list[ShardPlan]) -> str:
 def rows_of(table: pa.Table, plan: ShardPlan) -> pa.Table:
     """The plan's rows, in order (the table is sorted by item id, as the plan was made)."""
     rows = table.slice(plan.start, len(plan.item_ids))
-    assert rows.column("item_id").to_pylist() == plan.item_ids, "plan and approved table out of step"
+    assert rows.column(Col.ITEM_ID).to_pylist() == plan.item_ids, "plan and approved table out of step"
     return rows

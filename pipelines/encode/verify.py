@@ -117,6 +117,7 @@ def verify_shards(shards_dir: str) -> tuple[list[str], dict]:
                         problems.append(f"{shard.file} record {i}: does not decode ({type(e).__name__}: {e})")
                         continue
                     facts["records_decoded"] += 1
+                    # latent example fields (framesift/schemas/latent.py), not manifest columns
                     item_id, latent = ex["item_id"].decode(), ex["latent"]
                     if latent.dtype != dtype or latent.ndim != 4 or latent.shape[-1] != meta.latent_channels:
                         problems.append(f"{shard.file} record {i} ({item_id}): latent {latent.dtype} "
