@@ -7,8 +7,9 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.dedupe.components import UnionFind, components_from_pairs, union_find_labels
+from pipelines.dedupe.components import components_from_pairs
 from pipelines.dedupe.components_beam import ConnectedComponents
+from tests.dedupe_reference import UnionFind, union_find_labels
 
 
 def chain(n, tag, shuffle_seed=None):

@@ -8,8 +8,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipelines.dedupe.chunk_plan import MAX_DISTANCE, chunk_keys, code_keys, plan_chunks
 from pipelines.dedupe.hash_codes import brute_force_pairs, code_to_hex, hamming, hex_to_code
 from pipelines.dedupe.components import components_from_pairs
-from pipelines.dedupe.near_pairs import (near_duplicate_labels, near_pairs, near_pairs_between,
-                                         near_pairs_distinct)
+from pipelines.dedupe.near_pairs import near_duplicate_labels, near_pairs, near_pairs_distinct
 from pipelines.dedupe.near_pairs_beam import NearPairs
 
 
@@ -92,14 +91,6 @@ def test_labels_match_components_of_brute_force_pairs():
     codes = planted_codes(3000, 8, seed=11)
     expected = components_from_pairs(len(codes), brute_force_pairs(codes, 8))
     np.testing.assert_array_equal(near_duplicate_labels(codes, 8), expected)
-
-
-def test_between_equals_brute_force_cross_pairs():
-    codes = planted_codes(3000, 9, seed=5)
-    query, base = codes[:700], codes[700:]
-    expected = np.argwhere(np.bitwise_count(query[:, None] ^ base[None, :]) <= 8)
-    np.testing.assert_array_equal(near_pairs_between(query, base, 8), expected)
-    assert near_pairs_between(query[:0], base, 8).shape == (0, 2)
 
 
 def test_beam_near_pairs_equal_numpy_including_split_buckets():

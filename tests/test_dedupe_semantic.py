@@ -4,8 +4,9 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.dedupe.semantic import semantic_pairs, semantic_pairs_between
+from pipelines.dedupe.semantic import semantic_pairs
 from pipelines.dedupe.semantic_beam import SemanticPairs, from_embedding_record
+from tests.dedupe_reference import semantic_pairs_between
 
 
 def planted_embeddings(n, dim, copies, seed=0):

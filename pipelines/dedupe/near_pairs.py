@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from pipelines.dedupe.chunk_plan import Chunk, ChunkPlan, chunk_keys, chunk_values, key_masks, plan_chunks
+from pipelines.dedupe.chunk_plan import Chunk, ChunkPlan, chunk_values, key_masks, plan_chunks
 from pipelines.dedupe.components import components_from_pairs
 
 DEFAULT_BLOCK = 1 << 22        # candidate pairs checked per numpy step (~200 MB of temporaries at most)
@@ -46,15 +46,6 @@ def _sorted_entries(codes: np.ndarray, chunk: Chunk) -> tuple[np.ndarray, np.nda
     packed.sort()
     owners = (packed & np.uint64((1 << shift) - 1)).view(np.int64)
     return packed, owners, shift
-
-
-def _blocks(counts: np.ndarray, block: int):
-    """Split positions 0..len(counts) into runs whose counts sum to about `block` (a run holds >= 1 position)."""
-    cum = np.cumsum(counts)
-    total = int(cum[-1]) if len(cum) else 0
-    cuts = np.searchsorted(cum, np.arange(block, total, block), side="left") + 1
-    edges = np.unique(np.concatenate([[0], cuts, [len(counts)]]))
-    return zip(edges[:-1], edges[1:])
 
 
 def _chunk_self_pairs(codes: np.ndarray, chunk: Chunk, d: int, block: int) -> list[np.ndarray]:
@@ -174,37 +165,3 @@ def near_duplicate_labels(codes: np.ndarray, max_distance: int, block: int = DEF
     np.minimum.at(smallest, distinct_labels, first)
     return smallest[distinct_labels[inverse]]
 
-
-def near_pairs_between(query: np.ndarray, base: np.ndarray, max_distance: int,
-                       block: int = DEFAULT_BLOCK) -> np.ndarray:
-    """Pairs (q, b) of positions in `query` and `base` within `max_distance`, sorted: new items against an earlier
-    index, at a cost that grows with the candidates, not with len(base)^2."""
-    query = np.ascontiguousarray(query, dtype=np.uint64)
-    base = np.ascontiguousarray(base, dtype=np.uint64)
-    if len(query) == 0 or len(base) == 0:
-        return np.zeros((0, 2), np.int64)
-    plan = plan_chunks(max_distance, len(query) + len(base))
-    found = []
-    for chunk in plan.chunks:
-        bpacked, bowner, shift = _sorted_entries(base, chunk)
-        bkeys = bpacked >> np.uint64(shift)
-        qkeys = chunk_keys(query, chunk)
-        qowner = np.repeat(np.arange(len(query)), qkeys.shape[1])
-        qkeys = qkeys.reshape(-1)
-        lo = np.searchsorted(bkeys, qkeys, side="left")
-        hits = np.searchsorted(bkeys, qkeys, side="right") - lo
-        for e0, e1 in _blocks(hits, block):
-            c = hits[e0:e1]
-            total = int(c.sum())
-            if total == 0:
-                continue
-            qi = np.repeat(qowner[e0:e1], c)
-            bpos = np.arange(total) + np.repeat(lo[e0:e1] - (np.cumsum(c) - c), c)
-            bi = bowner[bpos]
-            ok = np.bitwise_count(query[qi] ^ base[bi]) <= plan.max_distance
-            found.append(np.stack([qi[ok], bi[ok]], axis=1))
-    if not found:
-        return np.zeros((0, 2), np.int64)
-    pairs = np.concatenate(found)
-    packed = np.unique(pairs[:, 0] * np.int64(len(base)) + pairs[:, 1])
-    return np.stack([packed // len(base), packed % len(base)], axis=1)

@@ -80,34 +80,3 @@ def semantic_pairs(embeddings: np.ndarray, epsilon: float, clusters: int = 0, pr
     pairs = np.concatenate(found)
     return np.unique(np.sort(pairs, axis=1), axis=0)
 
-
-def semantic_pairs_between(query: np.ndarray, base: np.ndarray, epsilon: float, clusters: int = 0, probes: int = 2,
-                           seed: int = 0) -> np.ndarray:
-    """Pairs (q, b) with cosine >= 1 - epsilon: new embeddings against an earlier index's. k-means is trained on the
-    base; each query row is compared with the base rows of its `probes` nearest clusters."""
-    import faiss
-    q, b = normalise(query), normalise(base)
-    if len(q) == 0 or len(b) == 0:
-        return np.zeros((0, 2), np.int64)
-    k = max(1, min(clusters or default_clusters(len(b)), len(b)))
-    kmeans = faiss.Kmeans(b.shape[1], k, niter=10, seed=seed, spherical=True, verbose=False,
-                          max_points_per_centroid=max(1, 50_000 // k))
-    kmeans.train(b)
-    _, base_cluster = kmeans.index.search(b, 1)
-    _, query_clusters = kmeans.index.search(q, min(probes, k))
-    base_order = np.argsort(base_cluster[:, 0], kind="stable")
-    base_bounds = np.searchsorted(base_cluster[base_order, 0], np.arange(k + 1))
-    owner = np.repeat(np.arange(len(q)), query_clusters.shape[1])
-    labels = query_clusters.reshape(-1)
-    found = []
-    for cluster in np.unique(labels):
-        qs = owner[labels == cluster]
-        bs = base_order[base_bounds[cluster]:base_bounds[cluster + 1]]
-        if len(bs) == 0:
-            continue
-        for lo in range(0, len(qs), _BLOCK_ROWS):
-            i, j = np.nonzero(q[qs[lo:lo + _BLOCK_ROWS]] @ b[bs].T >= 1.0 - float(epsilon))
-            found.append(np.stack([qs[lo + i], bs[j]], axis=1))
-    if not found:
-        return np.zeros((0, 2), np.int64)
-    return np.unique(np.concatenate(found), axis=0)
