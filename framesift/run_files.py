@@ -185,26 +185,32 @@ def local_copy(uri: str, max_bytes: Optional[int] = None) -> str:
     if os.path.exists(target):
         return target
     fs, path = filesystem(uri)
-    info = fs.get_file_info(path)
-    if info.type != pafs.FileType.File:
-        raise FileNotFoundError(f"no such file: {uri}")
-    if max_bytes is not None and info.size > max_bytes:
-        raise ValueError(f"{uri} is larger than {max_bytes} bytes")
     os.makedirs(os.path.dirname(target), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".part-")
     try:
+        # one request: a missing object fails the open, an oversized one is stopped one chunk past the limit
         with os.fdopen(fd, "wb") as out, fs.open_input_stream(path) as src:
-            shutil.copyfileobj(src, out, 1 << 20)
+            copied = 0
+            while chunk := src.read(1 << 20):
+                copied += len(chunk)
+                if max_bytes is not None and copied > max_bytes:
+                    raise ValueError(f"{uri} is larger than {max_bytes} bytes")
+                out.write(chunk)
         os.replace(tmp, target)
+    except OSError as e:
+        if isinstance(e, FileNotFoundError) or "NOT_FOUND" in str(e):
+            raise FileNotFoundError(f"no such file: {uri}") from None
+        raise
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
     return target
 
 
-def prefetch(uris: Iterable[str], max_bytes: Optional[int] = None, workers: int = 16) -> None:
-    """Copy the remote ones among `uris` into the cache in parallel (a page of thumbnails is one round trip
-    deep instead of one per thumbnail); missing or refused files are left for the caller to report."""
+def prefetch(uris: Iterable[str], max_bytes: Optional[int] = None, workers: int = 4) -> None:
+    """Copy the remote ones among `uris` into the cache, a few at a time (a page of 48 thumbnails is 12 round trips
+    deep instead of 48; more threads bought nothing against the emulator, whose server queues connections);
+    missing or refused files are left for the caller to report."""
     todo = [u for u in dict.fromkeys(uris) if u and is_remote(u) and not os.path.exists(cache_path(u))]
     if not todo:
         return
@@ -226,10 +232,7 @@ def local_tree(uri: str, workers: int = 16) -> str:
     if not is_remote(uri):
         return _local(uri)
     fs, root = filesystem(uri)
-    try:
-        infos = fs.get_file_info(pafs.FileSelector(root, recursive=True))
-    except FileNotFoundError:
-        infos = []
+    infos = fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
     files = [i for i in infos if i.type == pafs.FileType.File]
     if not files:
         raise FileNotFoundError(f"no files under {uri}")
