@@ -1,7 +1,7 @@
 """Reading and writing the files of a run (and any other path a command takes) on local disk or in a bucket
 (gs://), through pyarrow's file-system layer: `pyarrow.fs.GcsFileSystem` for gs://, `FileSystem.from_uri` for any
-other scheme pyarrow knows, plain os calls for local paths. Beam jobs use Beam's FileSystems instead; everything
-outside a Beam job (review UI, export, the model commands) comes through here.
+other scheme pyarrow knows, plain os calls for local paths. Beam jobs use Beam's FileSystems instead
+(pipelines/run_files.py); everything outside a Beam job (review UI, export, the model commands) comes through here.
 
 Credentials are google-cloud-cpp's defaults (what `gcloud auth application-default login` sets up); with
 STORAGE_EMULATOR_HOST set (a local emulator) access is anonymous over that endpoint, as google-cloud-storage does.
