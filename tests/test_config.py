@@ -105,3 +105,31 @@ def test_optional_list_error_names_the_element():
 def test_exponent_floats_without_a_dot_are_floats():
     cfg = load_config("curate", overrides=["shots.threshold=1e-3"])
     assert cfg.shots.threshold == 0.001
+
+
+@pytest.mark.parametrize("job", ["autoencoder", "diffusion"])
+def test_both_trainers_share_one_schedule_with_their_own_defaults(job):
+    """One TrainSchedule (framesift/config/schedule.py) under both trainers' `train:` sections: the keys users
+    write in configs/*.yaml keep their meaning and their shipped values are each trainer's defaults."""
+    import yaml
+    from framesift.config.schedule import TrainSchedule
+    cfg = load_config(job)
+    assert isinstance(cfg.train, TrainSchedule)
+    import os
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs", f"{job}.yaml")) as f:
+        written = yaml.safe_load(f)["train"]
+    default = type(cfg.train)()
+    assert {key: getattr(default, key) for key in written} == written
+    with pytest.raises(ConfigError, match="train.keep_checkpoints"):
+        load_config(job, overrides=["train.keep_checkpoints=0"])
+
+
+def test_trainer_schedules_differ_only_in_defaults_and_their_own_keys():
+    from dataclasses import fields
+    from framesift.config.schedule import TrainSchedule
+    ae, dit = load_config("autoencoder").train, load_config("diffusion").train
+    shared = {f.name for f in fields(TrainSchedule)}
+    assert (ae.steps, ae.log_every, ae.checkpoint_every) == (2000, 25, 250)     # the autoencoder's own defaults
+    assert (dit.steps, dit.log_every, dit.checkpoint_every) == (1000, 50, 500)
+    assert {f.name for f in fields(ae)} - shared == {"eval_every"}
+    assert {"ema_decay", "decay", "data_threads"} <= {f.name for f in fields(dit)} - shared

@@ -10,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
-from framesift.config.typed import ConfigError
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
+from framesift.config.schedule import TrainSchedule
+from framesift.config.typed import require as _require
 
 
 class LatentStats:
@@ -127,22 +123,16 @@ ARCHS = {"kl": KLArch, "wan": WanArch}
 
 
 @dataclass
-class AutoencoderSchedule:
+class AutoencoderSchedule(TrainSchedule):
+    """The shared schedule with the autoencoder's defaults, plus how often to evaluate on held-out items."""
     steps: int = 2000
-    batch_size: int = 8
-    learning_rate: float = 1e-4
-    warmup_steps: int = 100
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    seed: int = 0
     log_every: int = 25
     eval_every: int = 250
     checkpoint_every: int = 250
-    keep_checkpoints: int = 3
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "log_every", "eval_every", "checkpoint_every", "keep_checkpoints"):
-            _require(getattr(self, name) >= 1, f"train.{name}: must be >= 1, got {getattr(self, name)}")
+        super().__post_init__()
+        _require(self.eval_every >= 1, f"train.eval_every: must be >= 1, got {self.eval_every}")
 
 
 @dataclass

@@ -9,13 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from framesift.config.autoencoder import AutoencoderConfig
-from framesift.config.typed import ConfigError
+from framesift.config.schedule import TrainSchedule
+from framesift.config.typed import require as _require
 from framesift.media_types import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
 
 
 @dataclass
@@ -163,17 +159,6 @@ class ReviewConfig:
 
 
 @dataclass
-class TrainSchedule:
-    steps: int = 1000
-    batch_size: int = 8
-    learning_rate: float = 1e-4
-    warmup_steps: int = 100
-    seed: int = 0
-    log_every: int = 50
-    checkpoint_every: int = 500
-
-
-@dataclass
 class EncodeConfig:
     """`framesift encode --approved approved.parquet --autoencoder CKPT --output SHARDS --config configs/encode.yaml`"""
     autoencoder_checkpoint: Optional[str] = None   # --autoencoder overrides it
@@ -218,22 +203,18 @@ class DiTArch:
 
 @dataclass
 class DiffusionTrain(TrainSchedule):
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0          # global-norm clip; 0: off
+    """The shared schedule (its defaults are the diffusion trainer's), plus the learning-rate decay, EMA and data
+    reading."""
     decay: Literal["cosine", "constant"] = "cosine"   # after warm-up
     min_lr_ratio: float = 0.1       # cosine ends at learning_rate * this
     ema_decay: float = 0.999
-    keep_checkpoints: int = 3
     data_threads: int = 2           # Grain read threads (threads, not processes: nothing forks beside JAX)
     prefetch: int = 8               # batches read ahead
     fsdp: bool = False              # shard parameters and optimizer state over the devices (else replicated)
 
     def __post_init__(self):
-        _require(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
-        _require(self.batch_size >= 1, f"train.batch_size: must be >= 1, got {self.batch_size}")
+        super().__post_init__()
         _require(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
-        _require(self.log_every >= 1 and self.checkpoint_every >= 1,
-                 "train.log_every/checkpoint_every: must be >= 1")
 
 
 @dataclass

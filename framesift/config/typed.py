@@ -19,6 +19,12 @@ class ConfigError(ValueError):
     """A config value or key is wrong; the message names the dotted key."""
 
 
+def require(ok: bool, message: str) -> None:
+    """A config dataclass's check of its own values: `message` names the dotted key and what it must be."""
+    if not ok:
+        raise ConfigError(message)
+
+
 def _type_name(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__
