@@ -218,7 +218,8 @@ def video_section(scratch: str, env: dict) -> None:
     (w0, c0), (w1, c1) = costs[False], costs[True]
     print(f"  isolation cost: decoding in a helper process (the default) on {len(videos) * 2} videos + 100 images: "
           f"{w1:.1f} s wall / {c1:.1f} CPU-s vs {w0:.1f} s / {c0:.1f} CPU-s in-process "
-          f"(+{100 * (w1 / w0 - 1):.0f}% wall, +{100 * (c1 / c0 - 1):.0f}% CPU)")
+          f"({100 * (w1 / w0 - 1):+.0f}% wall, {100 * (c1 / c0 - 1):+.0f}% CPU; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})")
 
 
 def main():
