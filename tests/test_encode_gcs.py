@@ -42,3 +42,42 @@ def test_encode_to_gcs_uploads_verifies_and_matches_local(encoded_shards, gcs_em
                 local[os.path.relpath(path, encoded_shards["out"])] = f.read().hex()
     assert sorted(result["blobs"]) == sorted(local)
     assert result["blobs"] == local
+
+
+def test_encode_reads_a_gcs_checkpoint_on_the_worker(encoded_shards, gcs_emulator, tmp_path):
+    """`--autoencoder gs://…`: the worker fetches the checkpoint itself (a launcher's local copy would not exist on
+    Dataflow); the latents are the same bytes as with the local checkpoint, and the metadata's sha256 too."""
+    out = str(tmp_path / "shards")
+    script = (
+        "import json, os\n"
+        "from google.auth.credentials import AnonymousCredentials\n"
+        "from google.cloud import storage\n"
+        "from pipelines.encode.job import run_encode\n"
+        "from tests.encode_fixtures import small_encode_config, LOADER\n"
+        "from apache_beam.internal.gcp import auth\n"
+        "auth._Credentials._credentials_init, auth._Credentials._credentials = True, None\n"
+        "client = storage.Client(project='test', credentials=AnonymousCredentials())\n"
+        "bucket = client.create_bucket('weights')\n"
+        f"ckpt = {encoded_shards['ckpt']!r}\n"
+        "for d, _, names in os.walk(ckpt):\n"
+        "    for n in names:\n"
+        "        p = os.path.join(d, n)\n"
+        "        bucket.blob('ae/' + os.path.relpath(p, ckpt)).upload_from_filename(p)\n"
+        f"report = run_encode({encoded_shards['approved']!r}, 'gs://weights/ae', {out!r},\n"
+        f"    small_encode_config(), runs=[{encoded_shards['run']!r}],\n"
+        "    beam_args=['--direct_running_mode=in_memory', '--project=test'], loader=LOADER)\n"
+        "print(json.dumps(report))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=gcs_emulator,
+                          cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["reconciled"] and report["examples"] == 13
+
+    def shard_bytes(root):
+        return {n: open(os.path.join(root, n), "rb").read() for n in os.listdir(root) if ".array_record-" in n}
+
+    remote, local = shard_bytes(out), shard_bytes(encoded_shards["out"])
+    assert remote and remote == local
+    meta = [json.load(open(os.path.join(root, "metadata.json"))) for root in (out, encoded_shards["out"])]
+    assert meta[0]["autoencoder"]["checkpoint"] == "gs://weights/ae"
+    assert meta[0]["autoencoder"]["sha256"] == meta[1]["autoencoder"]["sha256"]
