@@ -1,37 +1,47 @@
-"""gs:// output through a local GCS emulator (gcp-storage-emulator): the shards are written locally and uploaded
-with Beam's FileSystems, `shards verify` reads them back, and they are byte-identical to a local encode."""
+"""gs:// through a local GCS emulator (gcp-storage-emulator): shards written locally and uploaded with Beam's
+FileSystems, `shards verify` reading them back, byte-identical to a local encode; and a gs:// autoencoder checkpoint
+fetched by the job's worker."""
 import json
 import os
 import subprocess
 import sys
 
+from tests.gcs_emulator import create_bucket, upload_tree
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_encode_to_gcs_uploads_verifies_and_matches_local(encoded_shards, gcs_emulator):
+def _encode_in_subprocess(encoded_shards, env: dict, checkpoint: str, output: str, then: str = "") -> dict:
+    """run_encode in a fresh process pointed at the emulator; `then` runs after it and adds keys to `result`
+    (printed as the last line, JSON)."""
     script = (
-        "import glob, json, os\n"
-        "from google.auth.credentials import AnonymousCredentials\n"
-        "from google.cloud import storage\n"
+        "import json\n"
         "from pipelines.encode.job import run_encode\n"
-        "from pipelines.encode.verify import verify_shards\n"
-        "from tests.encode_fixtures import small_encode_config\n"
-        "from tests.encode_fixtures import LOADER\n"
+        "from tests.encode_fixtures import small_encode_config, LOADER\n"
         # no credentials offline: Beam would retry the look-up with backoff for ~20 s; use its anonymous client
         "from apache_beam.internal.gcp import auth\n"
         "auth._Credentials._credentials_init, auth._Credentials._credentials = True, None\n"
-        "client = storage.Client(project='test', credentials=AnonymousCredentials())\n"
-        "client.create_bucket('lat')\n"
-        f"report = run_encode({encoded_shards['approved']!r}, {encoded_shards['ckpt']!r}, 'gs://lat/shards',\n"
+        f"report = run_encode({encoded_shards['approved']!r}, {checkpoint!r}, {output!r},\n"
         f"    small_encode_config(), runs=[{encoded_shards['run']!r}],\n"
         "    beam_args=['--direct_running_mode=in_memory', '--project=test'], loader=LOADER)\n"
-        "problems, facts = verify_shards('gs://lat/shards')\n"
-        "blobs = {b.name[len('shards/'):]: b.download_as_bytes().hex() for b in client.list_blobs('lat')}\n"
-        "print(json.dumps({'report': report, 'problems': problems, 'facts': facts, 'blobs': blobs}))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=gcs_emulator,
-                          cwd=ROOT, timeout=600)
+        "result = {'report': report}\n"
+        + then +
+        "print(json.dumps(result))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_encode_to_gcs_uploads_verifies_and_matches_local(encoded_shards, gcs_emulator):
+    create_bucket(gcs_emulator, "lat")
+    result = _encode_in_subprocess(encoded_shards, gcs_emulator, encoded_shards["ckpt"], "gs://lat/shards", then=(
+        "from google.auth.credentials import AnonymousCredentials\n"
+        "from google.cloud import storage\n"
+        "from pipelines.encode.verify import verify_shards\n"
+        "result['problems'], result['facts'] = verify_shards('gs://lat/shards')\n"
+        "client = storage.Client(project='test', credentials=AnonymousCredentials())\n"
+        "result['blobs'] = {b.name[len('shards/'):]: b.download_as_bytes().hex() for b in client.list_blobs('lat')}\n"))
     assert result["report"]["reconciled"] and result["report"]["examples"] == 13
     assert result["problems"] == [] and result["facts"]["records_decoded"] == 13
     local = {}
@@ -48,29 +58,9 @@ def test_encode_reads_a_gcs_checkpoint_on_the_worker(encoded_shards, gcs_emulato
     """`--autoencoder gs://…`: the worker fetches the checkpoint itself (a launcher's local copy would not exist on
     Dataflow); the latents are the same bytes as with the local checkpoint, and the metadata's sha256 too."""
     out = str(tmp_path / "shards")
-    script = (
-        "import json, os\n"
-        "from google.auth.credentials import AnonymousCredentials\n"
-        "from google.cloud import storage\n"
-        "from pipelines.encode.job import run_encode\n"
-        "from tests.encode_fixtures import small_encode_config, LOADER\n"
-        "from apache_beam.internal.gcp import auth\n"
-        "auth._Credentials._credentials_init, auth._Credentials._credentials = True, None\n"
-        "client = storage.Client(project='test', credentials=AnonymousCredentials())\n"
-        "bucket = client.create_bucket('weights')\n"
-        f"ckpt = {encoded_shards['ckpt']!r}\n"
-        "for d, _, names in os.walk(ckpt):\n"
-        "    for n in names:\n"
-        "        p = os.path.join(d, n)\n"
-        "        bucket.blob('ae/' + os.path.relpath(p, ckpt)).upload_from_filename(p)\n"
-        f"report = run_encode({encoded_shards['approved']!r}, 'gs://weights/ae', {out!r},\n"
-        f"    small_encode_config(), runs=[{encoded_shards['run']!r}],\n"
-        "    beam_args=['--direct_running_mode=in_memory', '--project=test'], loader=LOADER)\n"
-        "print(json.dumps(report))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=gcs_emulator,
-                          cwd=ROOT, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    create_bucket(gcs_emulator, "weights")
+    assert upload_tree(gcs_emulator, encoded_shards["ckpt"], "gs://weights/ae") > 0
+    report = _encode_in_subprocess(encoded_shards, gcs_emulator, "gs://weights/ae", out)["report"]
     assert report["reconciled"] and report["examples"] == 13
 
     def shard_bytes(root):
