@@ -31,40 +31,14 @@ _LOADED: dict[tuple[str, str], Any] = {}
 
 
 def local_checkpoint(path: str) -> str:
-    """A local path holding the checkpoint at `path`. A gs:// (or any non-local) checkpoint is copied once per
-    worker machine with Beam's FileSystems into a cache named after its URI: the loaders (orbax, safetensors) read
-    local files, and on Dataflow each worker fetches its own copy (a copy made by the launcher would not exist
-    there). The copy goes to a temp folder renamed into place, so a worker killed mid-copy leaves no half
-    checkpoint under the final name."""
-    if "://" not in path:
+    """A local path holding the checkpoint at `path`. A gs:// checkpoint is brought into framesift's file cache
+    (framesift/run_files.py, the same cache the model commands use: a folder is refreshed file by file from its
+    listing, a single file downloaded once) by each worker that loads it: the loaders (orbax, safetensors) read
+    local files, and on Dataflow a copy made by the launcher would not exist on the workers."""
+    from framesift import run_files
+    if not run_files.is_remote(path):
         return path
-    import os
-    import shutil
-    import tempfile
-    base = path.rstrip("/")
-    matches = sorted(FileSystems.match([base + "/**"])[0].metadata_list, key=lambda m: m.path)
-    if not matches and not FileSystems.exists(base):
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    # keyed by the URI and its files' sizes and times: a checkpoint rewritten in place is fetched again
-    listing = [base] + [f"{m.path}:{m.size_in_bytes}:{m.last_updated_in_seconds}" for m in matches]
-    key = hashlib.sha256("\n".join(listing).encode()).hexdigest()[:16]
-    target = os.path.join(tempfile.gettempdir(), "framesift-checkpoints", key, base.rsplit("/", 1)[-1])
-    if os.path.exists(target):
-        return target
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".fetch-", dir=os.path.dirname(target))     # same disk: the rename is atomic
-    local = os.path.join(staging, "ckpt")
-    sources = [(m.path, os.path.join(local, m.path[len(base):].lstrip("/"))) for m in matches] or [(base, local)]
-    for source, dest in sources:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        with FileSystems.open(source, compression_type=CompressionTypes.UNCOMPRESSED) as src, open(dest, "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-    try:
-        os.rename(local, target)
-    except OSError:     # another process of this worker got there first: its copy is complete
-        pass
-    shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return run_files.local_tree(path) if run_files.is_dir(path) else run_files.local_copy(path)
 
 
 def load_once(loader: str, checkpoint: str):
