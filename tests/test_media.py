@@ -130,3 +130,31 @@ def test_sixteen_bit_grey_keeps_its_tones():
     rgb = decode_image(buf.getvalue()).rgb
     assert rgb.shape == (256, 256, 3)
     assert 120 < rgb.mean() < 135 and rgb.min() == 0 and rgb.max() == 255
+
+
+@pytest.mark.parametrize("angle", [90, 180, -90])
+def test_display_matrix_rotation_is_applied(tmp_path, angle):
+    """Phones store portrait video as landscape pixels plus a display matrix: frames and the probed size must come
+    out upright, as players show them."""
+    import av
+    from framesift.config import load_config
+    from pipelines.curate.item_work import split_video
+    stored = [np.ascontiguousarray(skimage.data.astronaut()[100 + 2 * i:196 + 2 * i, 150:278]) for i in range(30)]
+    path = tmp_path / f"rot{angle}.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv444p"
+        stream.set_display_rotation(angle)               # counter-clockwise, as VideoFrame.rotation reads it
+        for rgb in stored:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+    with open(path, "rb") as f:
+        frames = [rgb for _, rgb in iter_frames(open_video(f), 256)]
+    expected = np.rot90(stored[0], angle // 90)
+    assert frames[0].shape == expected.shape and frames[0].flags.c_contiguous
+    error = np.abs(frames[0].astype(int) - expected).mean()
+    assert error < 8 < np.abs(frames[0].astype(int) - np.rot90(expected, 2)).mean()
+    cfg = load_config("curate")
+    cfg.shots.detector = "content"
+    probe = split_video(str(path), cfg)[0]["probe"]
+    assert (probe["width"], probe["height"]) == ((96, 128) if angle % 180 else (128, 96))

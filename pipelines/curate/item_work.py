@@ -25,7 +25,7 @@ from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import picture_hashes
 from pipelines.media.previews import animated_webp, browser_mp4, thumbnail_jpeg
 from pipelines.media.shots import clip_spans, detect_shot_starts
-from pipelines.media.video_decode import iter_frames, open_video, probe_video
+from pipelines.media.video_decode import iter_frames, open_video, probe_video, upright_size
 
 SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny (TransNetV2 reads 48x27)
 _PROBE_KEYS = (Col.WIDTH, Col.HEIGHT, Col.MODE, Col.FORMAT, Col.BYTES, Col.SHA256, Col.FPS, Col.FRAME_COUNT,
@@ -64,12 +64,12 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
             raise ValueError("empty file (0 bytes)")
         f.seek(0)
         container = open_video(f)
-        indices = []    # presentation-time frame indices, the numbering analyze_clip's spans use
+        indices, turns = [], []    # presentation-time frame indices, the numbering analyze_clip's spans use
         try:
             probe = probe_video(container)
 
             def frames():
-                for index, rgb in iter_frames(container, SHOT_DETECTION_SIDE):
+                for index, rgb in iter_frames(container, SHOT_DETECTION_SIDE, turns_seen=turns):
                     indices.append(index)
                     yield rgb
             starts, detector = detect_shot_starts(frames(), cfg.shots)
@@ -79,6 +79,7 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
         raise ValueError("video has no decodable frames")
     # variable frame rate: decode order and time-based indices differ, so cuts and length are read off the indices
     frame_count = indices[-1] + 1
+    probe[Col.WIDTH], probe[Col.HEIGHT] = upright_size(probe[Col.WIDTH], probe[Col.HEIGHT], turns[0])
     probe.update(frame_count=frame_count, duration_s=frame_count / probe[Col.FPS], bytes=size,
                  sha256=digest.hexdigest())
     cuts = [indices[c] for c in starts]

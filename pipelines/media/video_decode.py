@@ -1,11 +1,13 @@
 """Probe videos and decode frame ranges with PyAV, scaled down by the decoder's own scaler.
 
 Frames are indexed by presentation time (round((t - t0) * fps)), not by decode order, so a clip's span means the
-same frames whether it is decoded from the start or after a seek.
+same frames whether it is decoded from the start or after a seek. Frames come out upright: a display matrix (phones
+record portrait video as landscape pixels plus a quarter turn) is applied as players apply it.
 """
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 from typing import BinaryIO, Iterator, Optional
 
@@ -46,13 +48,25 @@ def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
 
 
-def iter_frames(container, max_side: int, start_frame: int = 0,
-                end_frame: Optional[int] = None) -> Iterator[tuple[int, np.ndarray]]:
+def quarter_turns(frame) -> int:
+    """Counter-clockwise quarter turns the frame's display matrix asks for (PyAV reads it from the side data the
+    decoder copies from the container); 0 without one."""
+    angle = frame.rotation
+    return int(round(angle / 90.0)) % 4 if math.isfinite(angle) else 0    # a singular matrix reads as NaN
+
+
+def upright_size(width: int, height: int, turns: int) -> tuple[int, int]:
+    return (height, width) if turns % 2 else (width, height)
+
+
+def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optional[int] = None,
+                turns_seen: Optional[list] = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side.
 
     A span that starts late is reached by seeking to the keyframe before it. Where the seek cannot be trusted (it
     lands past the span or nowhere, as in some MPEG-TS streams, or frames carry no timestamps to place them), the
-    stream is decoded from the start instead: slower, never wrong."""
+    stream is decoded from the start instead: slower, never wrong. `turns_seen`, when given, receives the
+    quarter turns applied (quarter_turns), so a probe can report the upright size."""
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate)
@@ -82,5 +96,8 @@ def iter_frames(container, max_side: int, start_frame: int = 0,
         if end_frame is not None and index >= end_frame:
             break
         if size is None:
-            size = scaled_size(frame.width, frame.height, max_side)
-        yield index, frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+            size, turns = scaled_size(frame.width, frame.height, max_side), quarter_turns(frame)
+            if turns_seen is not None:
+                turns_seen.append(turns)
+        rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+        yield index, (np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb)
