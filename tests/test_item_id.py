@@ -55,3 +55,19 @@ def test_the_same_corpus_in_two_places_gets_the_same_ids_and_decisions(tmp_path)
     one, two = _decisions(tmp_path / "runs" / "one", first), _decisions(second / "run_inside", second)
     assert len(one) == 18 and one == two
     assert sum(d["keep"] for d in one.values()) == 6      # one kept member per group of copies
+
+
+def test_inputs_whose_names_look_like_globs_are_taken_literally(tmp_path):
+    """`--input "Summer [2019]"` names that directory; as a glob it would match "Summer 1" instead."""
+    from pipelines.curate.job import matched_uris, resolve_patterns
+    album, lookalike = tmp_path / "Summer [2019]", tmp_path / "Summer 1"
+    for d in (album, lookalike):
+        d.mkdir()
+        (d / "a.jpg").write_bytes(b"x")
+    odd_file = tmp_path / "glob[1]*?.jpg"
+    odd_file.write_bytes(b"x")
+    patterns = resolve_patterns([str(album), str(odd_file)])
+    assert matched_uris(patterns, []) == {str(album / "a.jpg"), str(odd_file)}
+    assert input_root(patterns[:1], []) == str(album)
+    real_glob = str(tmp_path / "Summer */a.jpg")
+    assert resolve_patterns([real_glob]) == [real_glob]          # a real glob stays one

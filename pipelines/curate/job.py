@@ -6,9 +6,12 @@ reads the job's outputs after it finishes.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import re
 import time
+import warnings
 from typing import Optional
 
 import apache_beam as beam
@@ -55,18 +58,21 @@ class JobFailed(RuntimeError):
 
 
 def resolve_patterns(inputs: list[str]) -> list[str]:
-    """Directories become recursive globs; local paths become absolute; each must match at least one file."""
+    """Directories become recursive globs; local paths become absolute; each must match at least one file. A local
+    file or directory that exists is taken literally: "Summer [2019]" is a name, not a character class."""
     patterns = []
     for raw in inputs:
         pattern = raw
         if "://" not in raw:
             pattern = os.path.abspath(raw)
-            if os.path.isdir(pattern):
+            if os.path.exists(pattern):
+                pattern = glob.escape(pattern)
+            if os.path.isdir(os.path.abspath(raw)):
                 pattern = os.path.join(pattern, "**")
         elif raw.endswith("/"):
             pattern = raw + "**"
         try:
-            found = FileSystems.match([pattern], limits=[1])[0].metadata_list
+            found = _match(pattern, limit=1)
         except Exception as e:  # a missing bucket, a bad scheme
             raise InputError(f"--input {raw}: {e}") from None
         if not found:
@@ -83,11 +89,19 @@ def count_inputs(patterns: list[str], literal: list[str], exclude: tuple[str, ..
 def matched_uris(patterns: list[str], literal: list[str]) -> set[str]:
     uris = set(literal)
     for pattern in patterns:
-        uris.update(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+        uris.update(m.path for m in _match(pattern))
     return uris
 
 
+def _match(pattern: str, limit: Optional[int] = None) -> list:
+    with warnings.catch_warnings():
+        # Beam compiles glob.escape's "[[]" into the regex "[[]": correct, but `re` warns of a nested set
+        warnings.simplefilter("ignore", FutureWarning)
+        return FileSystems.match([pattern], limits=None if limit is None else [limit])[0].metadata_list
+
+
 _GLOB_CHARS = "*?["
+_ESCAPED = re.compile(r"\[([*?[])\]")     # glob.escape's "[*]", "[?]", "[[]": literal characters
 
 
 def input_root(patterns: list[str], literal: list[str]) -> str:
@@ -98,8 +112,10 @@ def input_root(patterns: list[str], literal: list[str]) -> str:
     dirs = []
     for pattern in patterns:
         parts = pattern.split("/")
-        fixed = next((i for i, part in enumerate(parts) if any(c in part for c in _GLOB_CHARS)), None)
-        dirs.append(parts[:fixed] if fixed is not None else parts[:-1])   # a plain file: its directory
+        fixed = next((i for i, part in enumerate(parts) if any(c in _ESCAPED.sub("", part) for c in _GLOB_CHARS)),
+                     None)
+        parts = [_ESCAPED.sub(r"\1", part) for part in (parts[:fixed] if fixed is not None else parts[:-1])]
+        dirs.append(parts)   # a plain file: its directory
     dirs.extend(uri.split("/")[:-1] for uri in literal)
     if not dirs:
         return ""
