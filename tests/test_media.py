@@ -158,3 +158,17 @@ def test_display_matrix_rotation_is_applied(tmp_path, angle):
     cfg.shots.detector = "content"
     probe = split_video(str(path), cfg)[0]["probe"]
     assert (probe["width"], probe["height"]) == ((96, 128) if angle % 180 else (128, 96))
+
+
+def test_header_far_over_the_pixel_limit_is_the_same_error_with_our_limit():
+    """Over twice max_pixels Pillow raises its own DecompressionBombError (naming twice the limit) at open: the dead
+    letter must still say DecompressionBomb and the configured limit."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header_only = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
+                   + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    with pytest.raises(DecompressionBomb, match=r"^10000000000 pixels exceeds max_image_pixels 50000000$"):
+        decode_image(header_only, max_pixels=50_000_000)

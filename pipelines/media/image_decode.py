@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Optional
@@ -88,6 +89,11 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
     except UnidentifiedImageError:
         # Pillow's message names an in-memory buffer address; say what matters instead
         raise UnidentifiedImageError(f"not a decodable image (starts with {data[:8]!r})") from None
+    except Image.DecompressionBombError as e:
+        # Pillow refuses headers over twice its limit before ours runs: one error type, naming the configured limit
+        declared = re.search(r"\((\d+) pixels\)", str(e))
+        raise DecompressionBomb(f"{declared.group(1) if declared else 'more than ' + str(2 * max_pixels)} pixels "
+                                f"exceeds max_image_pixels {max_pixels}") from None
     width, height = im.size
     if width * height > max_pixels:
         raise DecompressionBomb(f"{width}x{height} = {width * height} pixels exceeds max_image_pixels {max_pixels}")
