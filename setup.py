@@ -3,7 +3,7 @@ worker image brings apache-beam itself); heavier extras go in a custom container
 from setuptools import find_packages, setup
 
 CORE = ["numpy>=2.0", "pyyaml>=6", "pyarrow>=15", "pillow>=12.1.1,<13", "av>=14", "opencv-python-headless>=4.9",
-        "imagehash>=4.3", "PyWavelets>=1.5"]
+        "imagehash>=4.3", "PyWavelets>=1.5", "threadpoolctl>=3"]
 EXTRAS = {
     "pipelines": ["apache-beam>=2.70"],
     "gcp": ["apache-beam[gcp]>=2.70"],

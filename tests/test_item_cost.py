@@ -68,37 +68,6 @@ def test_phashes_equal_the_separate_hashes(name):
     assert phashes(rgb) == (phash_hex(rgb), centre_crop_phashes(rgb))
 
 
-def _hashes_one_crop_at_a_time(rgb):
-    """picture_hashes the plain way: every crop resized on its own by imagehash."""
-    from pipelines.media import perceptual_hash as ph
-    grey = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).convert("L"))
-    full, crops = phash_hex(grey), [phash_hex(ph.centre_crop(grey, f)) for f in ph.CROP_FRACTIONS]
-    mirror, trimmed = grey[:, ::-1], ph.trim_borders(grey)
-    views = [phash_hex(mirror)] + [phash_hex(ph.centre_crop(mirror, f)) for f in ph.CROP_FRACTIONS]
-    if trimmed.shape != grey.shape:
-        views += [phash_hex(trimmed), phash_hex(trimmed[:, ::-1])]
-    regions = []
-    h, w = trimmed.shape
-    for view in (trimmed, trimmed[:, ::-1]):
-        regions.append(phash_hex(view[:max(1, round(h * ph.TOP_BAND))]))
-        for scale, anchors in ph.REGIONS:
-            ch, cw = max(1, round(h * scale)), max(1, round(w * scale))
-            for ax, ay in anchors:
-                top, left = round((h - ch) * ay), round((w - cw) * ax)
-                regions.append(phash_hex(view[top:top + ch, left:left + cw]))
-    return {"phash": full, "phash_crops": crops, "phash_views": ph._distinct(views, {full, *crops}),
-            "phash_regions": ph._distinct(regions, set())}
-
-
-@pytest.mark.parametrize("name", sorted(PHOTOS))
-def test_picture_hashes_sharing_resampling_equal_one_crop_at_a_time(name):
-    from pipelines.media.perceptual_hash import picture_hashes
-    rgb = PHOTOS[name][:301, :457]
-    for variant in (rgb, np.pad(rgb, ((40, 40), (0, 0), (0, 0))),            # letterboxed: trimmed views
-                    np.pad(rgb, ((0, 0), (70, 9), (0, 0)), constant_values=255), rgb[:23, :50], rgb[::7, ::5]):
-        assert picture_hashes(variant) == _hashes_one_crop_at_a_time(variant), variant.shape
-
-
 def test_filters_share_each_frames_luma_and_the_spectrum(monkeypatch):
     calls = []
     real = base.luma

@@ -16,12 +16,17 @@ above 10.
 """
 from __future__ import annotations
 
+import functools
+
 import imagehash
 import numpy as np
 import scipy.fftpack
 from PIL import Image
+from threadpoolctl import ThreadpoolController
 
 from framesift.schemas.columns import Col
+from pipelines.media import lanczos
+from pipelines.media.lanczos import lanczos_kernel
 
 CROP_FRACTIONS = (0.9,)
 _HASH_SIDE = 32             # imagehash.phash: hash_size 8 x highfreq_factor 4
@@ -31,40 +36,111 @@ def phash_hex(rgb: np.ndarray) -> str:
     return str(imagehash.phash(Image.fromarray(np.ascontiguousarray(rgb)), hash_size=8))
 
 
-def _square_phash(pixels: np.ndarray) -> str:
-    """imagehash.phash's steps on its 32x32 grey picture (the same calls, so the same bits), without its
-    per-hash image copies and its bit-by-bit hex formatting."""
-    dct = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0), axis=1)
-    low = dct[:8, :8]
-    return np.packbits((low > np.median(low)).ravel()).tobytes().hex()
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController().select(user_api="blas")     # finds the libraries once (ms), limits in us
+
+
+def _one_blas_thread():
+    """The products run on one BLAS thread: curate's worker processes already use every core, and OpenBLAS's own
+    threads waiting on a busy machine made these small products ~20x slower in CPU time."""
+    return _blas().limit(limits=1)
+
+
+def _square_phashes(squares: np.ndarray) -> list[str]:
+    """imagehash.phash's steps on a stack of its 32x32 grey pictures (n, 32, 32): the same DCT calls, line by line
+    (so the same bits), and its median and comparison, without its per-hash image copies and bit-by-bit hex."""
+    dct = scipy.fftpack.dct(scipy.fftpack.dct(squares, axis=1), axis=2)
+    low = dct[:, :8, :8].reshape(len(squares), 64)
+    bits = np.packbits(low > np.median(low, axis=1, keepdims=True), axis=1)
+    return [row.tobytes().hex() for row in bits]
 
 
 class _CropHasher:
-    """phash_hex of many crops of one grey picture, with the same values, at about half the cost.
+    """phash_hex of many crops of one grey picture (crops of its mirror image too), with the same values, in a few
+    matrix products (pipelines/media/lanczos.py reproduces Pillow's Lanczos resize exactly).
 
-    imagehash resizes each crop to 32x32 with Pillow's Lanczos, which is separable: a horizontal pass (each row on
-    its own, coefficients set by the crop's width alone, rounded to 8 bits) then a vertical one. Crops that share
-    their columns (the region grid has 3 column windows per scale) share their horizontal pass, so it runs once
-    per window over the full height and each crop only adds its small vertical pass: Pillow's own code on the
-    same rows, so the same bytes (tests/test_item_cost.py checks against phash_hex)."""
+    imagehash resizes each crop to 32x32, a horizontal pass (each row on its own, weights set by the crop's width
+    alone, rounded to 8 bits) then a vertical one. Crops that share their columns share the horizontal pass, run
+    once per column window over the rows they use; each crop then adds its small vertical pass, batched by height.
+    A mirror crop is the plain crop's result reversed when the width's weights are symmetric (most widths), or its
+    own pass with the weights reversed. Other dtypes than uint8 (other Pillow modes) go through imagehash."""
 
     def __init__(self, grey: np.ndarray):
         self.grey = grey
-        self._strips: dict[tuple[int, int], Image.Image] = {}
+        self.crops: list[tuple[int, int, int, int, bool]] = []     # (top, left, height, width, mirrored)
 
-    def __call__(self, top: int, left: int, height: int, width: int) -> str:
-        strip = self._strips.get((left, width))
-        if strip is None:
-            columns = Image.fromarray(np.ascontiguousarray(self.grey[:, left:left + width]))
-            strip = self._strips[left, width] = columns.resize((_HASH_SIDE, self.grey.shape[0]), Image.LANCZOS)
-        square = strip.crop((0, top, _HASH_SIDE, top + height)).resize((_HASH_SIDE, _HASH_SIDE), Image.LANCZOS)
-        return _square_phash(np.asarray(square))
+    def add(self, top: int, left: int, height: int, width: int, mirrored: bool) -> int:
+        """Index of the hash of grey[top:top+height, left:left+width] (reversed left-right when mirrored)."""
+        self.crops.append((top, left, height, width, mirrored))
+        return len(self.crops) - 1
 
-    def whole(self) -> str:
-        return self(0, 0, *self.grey.shape[:2])
+    def view(self, box: tuple[int, int, int, int] | None = None, mirrored: bool = False) -> "_View":
+        return _View(self, *(box or (0, 0, *self.grey.shape[:2])), mirrored)
 
-    def centre(self, fraction: float) -> str:
-        h, w = self.grey.shape[:2]
+    def hashes(self) -> list[str]:
+        unique = list(dict.fromkeys(self.crops))
+        if self.grey.dtype != np.uint8:
+            pixels = [self.grey[t:t + h, l:l + w][:, ::-1 if m else 1] for t, l, h, w, m in unique]
+            found = dict(zip(unique, (phash_hex(p) for p in pixels)))
+        else:
+            with _one_blas_thread():
+                found = dict(zip(unique, _square_phashes(self._squares(unique))))
+        return [found[c] for c in self.crops]
+
+    def _squares(self, crops) -> np.ndarray:
+        """The 32x32 pictures imagehash would hash, (len(crops), 32, 32)."""
+        # a mirror crop whose width has symmetric weights is its plain crop reversed: only the plain one is resized
+        plain = {(t, l, h, w, m and not lanczos_kernel(w, _HASH_SIDE).symmetric) for t, l, h, w, m in crops}
+        squares = self._resized({c for c in plain if not lanczos.tall(c[2], c[3], _HASH_SIDE)})
+        out = np.empty((len(crops), _HASH_SIDE, _HASH_SIDE))
+        for i, (t, l, h, w, m) in enumerate(crops):
+            across = lanczos_kernel(w, _HASH_SIDE)
+            if lanczos.tall(h, w, _HASH_SIDE):                     # Pillow's vertical-first order, crop by crop
+                down = lanczos_kernel(h, _HASH_SIDE)(self.grey[t:t + h, l:l + w].T).T
+                out[i] = (across.reversed if m else across)(down)
+            elif m and across.symmetric:
+                out[i] = squares[t, l, h, w, False][:, ::-1]
+            else:
+                out[i] = squares[t, l, h, w, m]
+        return out
+
+    def _resized(self, crops: set) -> dict:
+        """Horizontal pass per column window over the rows its crops use, then the vertical passes per height."""
+        rows: dict[tuple, list[int]] = {}
+        for t, l, h, w, m in crops:
+            span = rows.setdefault((l, w, m), [t, t + h])
+            span[0], span[1] = min(span[0], t), max(span[1], t + h)
+        strips, pixels = {}, self.grey.astype(np.float64)         # converted once, not per product
+        for (l, w, m), (r0, r1) in rows.items():
+            across = lanczos_kernel(w, _HASH_SIDE)
+            strips[l, w, m] = (across.reversed if m else across)(pixels[r0:r1, l:l + w])
+        squares = {}
+        for h in {c[2] for c in crops}:
+            same = [c for c in crops if c[2] == h]
+            columns = [strips[l, w, m][t - rows[l, w, m][0]:][:h] for t, l, _, w, m in same]
+            down = lanczos_kernel(h, _HASH_SIDE)(np.concatenate(columns, axis=1).T)
+            squares.update(zip(same, down.reshape(len(same), _HASH_SIDE, _HASH_SIDE).transpose(0, 2, 1)))
+        return squares
+
+
+class _View:
+    """A rectangle of the hasher's picture, or its mirror image when `mirrored`; crops are in its own coordinates."""
+
+    def __init__(self, hasher: _CropHasher, top: int, left: int, height: int, width: int, mirrored: bool):
+        self.hasher, self.top, self.left, self.mirrored = hasher, top, left, mirrored
+        self.shape = (height, width)
+
+    def __call__(self, top: int, left: int, height: int, width: int) -> int:
+        if self.mirrored:
+            left = self.shape[1] - left - width
+        return self.hasher.add(self.top + top, self.left + left, height, width, self.mirrored)
+
+    def whole(self) -> int:
+        return self(0, 0, *self.shape)
+
+    def centre(self, fraction: float) -> int:
+        h, w = self.shape
         ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))
         return self((h - ch) // 2, (w - cw) // 2, ch, cw)
 
@@ -96,11 +172,11 @@ REGIONS = ((0.8, _CORNERS), (0.75, _CORNERS + ((0.0, 0.5), (1.0, 0.5), (0.5, 0.0
 TOP_BAND = 0.8              # a caption band covers the bottom 10-20 %
 
 
-def trim_borders(rgb: np.ndarray) -> np.ndarray:
-    """The picture without uniform bars along its edges (each side at most a third)."""
+def _border_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, left, height, width) of the picture without uniform bars along its edges (each side at most a third)."""
     h, w = rgb.shape[:2]
     if h < 8 or w < 8:
-        return rgb
+        return 0, 0, h, w
     a = rgb.astype(np.int16)
     if a.ndim == 2:
         a = a[..., None]
@@ -114,7 +190,13 @@ def trim_borders(rgb: np.ndarray) -> np.ndarray:
         return n
     top, bottom = run(flat_rows, int(h * _MAX_BORDER)), run(flat_rows[::-1], int(h * _MAX_BORDER))
     left, right = run(flat_cols, int(w * _MAX_BORDER)), run(flat_cols[::-1], int(w * _MAX_BORDER))
-    return rgb[top:h - bottom, left:w - right]
+    return top, left, h - bottom - top, w - right - left
+
+
+def trim_borders(rgb: np.ndarray) -> np.ndarray:
+    """The picture without uniform bars along its edges (each side at most a third)."""
+    top, left, h, w = _border_box(rgb)
+    return rgb[top:top + h, left:left + w]
 
 
 def _distinct(hashes: list[str], exclude: set[str]) -> list[str]:
@@ -129,49 +211,55 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
     return rgb if rgb.ndim == 2 else np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).convert("L"))
 
 
-def _views(grey: np.ndarray, trimmed: np.ndarray, mirror: "_CropHasher", trimmed_hashers) -> list[str]:
+def _trimmed_views(hasher: _CropHasher) -> tuple[_View, _View] | None:
+    """The border-trimmed picture and its mirror; None when there are no borders (then they are whole and mirror)."""
+    box = _border_box(hasher.grey)
+    if box[2:] == hasher.grey.shape[:2]:
+        return None
+    return hasher.view(box), hasher.view(box, mirrored=True)
+
+
+def _views(mirror: _View, trimmed) -> list[int]:
     views = [mirror.whole()] + [mirror.centre(f) for f in CROP_FRACTIONS]
-    if trimmed.shape != grey.shape:
-        views += [h.whole() for h in trimmed_hashers]
-    return views
+    return views + [v.whole() for v in trimmed or ()]
+
+
+def _regions(views) -> list[int]:
+    out = []
+    for view in views:
+        h, w = view.shape
+        out.append(view(0, 0, max(1, round(h * TOP_BAND)), w))
+        for scale, anchors in REGIONS:
+            ch, cw = max(1, round(h * scale)), max(1, round(w * scale))
+            for ax, ay in anchors:
+                out.append(view(round((h - ch) * ay), round((w - cw) * ax), ch, cw))
+    return out
 
 
 def view_phashes(rgb: np.ndarray, known: list[str]) -> list[str]:
     """Mirror image, borders trimmed, and the mirror of each (hashes already in `known` left out)."""
-    grey = _grey(rgb)
-    trimmed = trim_borders(grey)
-    hashers = (_CropHasher(trimmed), _CropHasher(trimmed[:, ::-1]))
-    return _distinct(_views(grey, trimmed, _CropHasher(grey[:, ::-1]), hashers), set(known))
-
-
-def _regions(hashers) -> list[str]:
-    out = []
-    for hasher in hashers:
-        h, w = hasher.grey.shape[:2]
-        out.append(hasher(0, 0, max(1, round(h * TOP_BAND)), w))
-        for scale, anchors in REGIONS:
-            ch, cw = max(1, round(h * scale)), max(1, round(w * scale))
-            for ax, ay in anchors:
-                out.append(hasher(round((h - ch) * ay), round((w - cw) * ax), ch, cw))
-    return _distinct(out, set())
+    hasher = _CropHasher(_grey(rgb))
+    _views(hasher.view(mirrored=True), _trimmed_views(hasher))
+    return _distinct(hasher.hashes(), set(known))
 
 
 def region_phashes(rgb: np.ndarray) -> list[str]:
     """Top band, and the crops in REGIONS, of the border-trimmed picture and of its mirror (30 hashes)."""
-    trimmed = trim_borders(_grey(rgb))
-    return _regions((_CropHasher(trimmed), _CropHasher(trimmed[:, ::-1])))
+    hasher = _CropHasher(_grey(rgb))
+    _regions(_trimmed_views(hasher) or (hasher.view(), hasher.view(mirrored=True)))
+    return _distinct(hasher.hashes(), set())
 
 
 def picture_hashes(rgb: np.ndarray) -> dict[str, object]:
     """Every perceptual hash the manifest row carries, by ManifestRow field; computed on the grey picture, converted
-    once (the same values, see `phashes`), every crop of one view sharing its horizontal resampling (_CropHasher)."""
-    grey = _grey(rgb)
-    trimmed = trim_borders(grey)
-    whole, mirror = _CropHasher(grey), _CropHasher(grey[:, ::-1])
-    # the trimmed picture is the whole one when there are no borders: then its hashers are too
-    trimmed_hashers = ((whole, mirror) if trimmed.shape == grey.shape
-                       else (_CropHasher(trimmed), _CropHasher(trimmed[:, ::-1])))
+    once (the same values, see `phashes`), all crops of all views resized together (_CropHasher)."""
+    hasher = _CropHasher(_grey(rgb))
+    whole, mirror = hasher.view(), hasher.view(mirrored=True)
+    trimmed = _trimmed_views(hasher)
     full, crops = whole.whole(), [whole.centre(f) for f in CROP_FRACTIONS]
-    return {Col.PHASH: full, Col.PHASH_CROPS: crops,
-            Col.PHASH_VIEWS: _distinct(_views(grey, trimmed, mirror, trimmed_hashers), {full, *crops}),
-            Col.PHASH_REGIONS: _regions(trimmed_hashers)}
+    views, regions = _views(mirror, trimmed), _regions(trimmed or (whole, mirror))
+    found = hasher.hashes()
+    pick = lambda indices: [found[i] for i in indices]
+    return {Col.PHASH: found[full], Col.PHASH_CROPS: pick(crops),
+            Col.PHASH_VIEWS: _distinct(pick(views), {found[full], *pick(crops)}),
+            Col.PHASH_REGIONS: _distinct(pick(regions), set())}

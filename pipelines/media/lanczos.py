@@ -1,0 +1,137 @@
+"""Pillow's 8-bit Lanczos resize (`Image.resize(..., LANCZOS)` on an "L" picture), byte for byte, as matrix products.
+
+Why: the perceptual hashes (perceptual_hash.py) resize ~30 crops of every picture to 32x32, and Pillow's C loop
+(one multiply-add per tap, per pixel, per crop) was the largest per-item cost of `framesift curate`. The same
+arithmetic as float64 matrix products is exact: Pillow's coefficients are integers (fixed point, PRECISION_BITS),
+pixel x coefficient products and their sums stay far below 2^53, so any summation order gives the same integer,
+and the rounding and clipping after each pass are reproduced as Pillow does them (libImaging/Resample.c:
+`precompute_coeffs`, `normalize_coeffs_8bpc`, `ImagingResample{Horizontal,Vertical}_8bpc`, `clip8`).
+A pass's weights form a band: output column j reads ~6x(in/out) inputs around its centre, so the product runs on
+blocks of output columns over the inputs they read (`Kernel.blocks`), not over the whole width.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+PRECISION_BITS = 22                 # 32 - 8 - 2 in Resample.c
+_ONE = float(1 << PRECISION_BITS)
+_HALF = float(1 << (PRECISION_BITS - 1))
+_SUPPORT = 3.0                      # Lanczos-3
+_BLOCK = 32                          # output columns per matrix product
+
+
+_vector_sin = np.sin
+
+
+def _lanczos(x: np.ndarray, sin) -> np.ndarray:
+    """Resample.c's lanczos_filter: sinc(x) * sinc(x / 3) on [-3, 3), each sinc as sin(x*pi) / (x*pi)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a, b = x * math.pi, (x / 3) * math.pi
+        w = np.where(x == 0.0, 1.0, sin(a) / a) * np.where(x == 0.0, 1.0, sin(b) / b)
+    return np.where((x >= -_SUPPORT) & (x < _SUPPORT), w, 0.0)
+
+
+def _exact_sin(x: np.ndarray) -> np.ndarray:
+    return np.array([math.sin(v) for v in np.ravel(x)], dtype=np.float64).reshape(np.shape(x))
+
+
+def _fixed_point(k: np.ndarray) -> np.ndarray:
+    """normalize_coeffs_8bpc: (int)(k * 2^22 -/+ 0.5), truncated toward zero."""
+    return np.trunc(k * _ONE + np.where(k < 0, -0.5, 0.5))
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One pass resizing a line of `weights.shape[0]` pixels to `weights.shape[1]`."""
+    weights: np.ndarray             # (in, out) Pillow's integer coefficients, as float64
+    blocks: tuple                   # (out0, out1, in0, in1): outputs [out0, out1) read only inputs [in0, in1)
+    identity: bool                  # in == out: Pillow skips the pass
+
+    @functools.cached_property
+    def symmetric(self) -> bool:
+        """Reversing the input reverses the output exactly (true for most sizes; Pillow's rounding of each tap
+        window's ends can break the symmetry by a tap)."""
+        return bool(np.array_equal(self.weights, self.weights[::-1, ::-1]))
+
+    @functools.cached_property
+    def reversed(self) -> "Kernel":
+        """The pass applied to the reversed line, written over the line as it is (weights flipped along the input)."""
+        n = self.weights.shape[0]
+        return Kernel(self.weights[::-1], tuple((o0, o1, n - i1, n - i0) for o0, o1, i0, i1 in self.blocks),
+                      self.identity and n <= 1)
+
+    def __call__(self, lines: np.ndarray) -> np.ndarray:
+        """Resize each row of `lines` (rows, in) of 8-bit values; returns (rows, out) float64 holding 8-bit values."""
+        if self.identity:
+            return np.asarray(lines, dtype=np.float64)
+        acc = np.empty((lines.shape[0], self.weights.shape[1]))
+        for o0, o1, i0, i1 in self.blocks:
+            acc[:, o0:o1] = lines[:, i0:i1] @ self.weights[i0:i1, o0:o1]
+        # clip8: the sum >> PRECISION_BITS (an arithmetic shift: floor), clipped to 0..255
+        return np.clip(np.floor((acc + _HALF) * (1.0 / _ONE)), 0.0, 255.0)
+
+
+def _weights(in_size: int, out_size: int) -> np.ndarray:
+    """precompute_coeffs + normalize_coeffs_8bpc for the box (0, in_size), as an (in_size, out_size) matrix."""
+    scale = float(np.float32(in_size)) / out_size          # the box corners are C floats
+    filterscale = max(scale, 1.0)
+    support = _SUPPORT * filterscale
+    taps = np.arange(int(math.ceil(support)) * 2 + 1)
+    centre = (np.arange(out_size) + 0.5) * scale
+    # (int) truncates toward zero; a negative xmin is clamped to 0 either way
+    xmin = np.maximum(np.trunc(centre - support + 0.5), 0).astype(np.int64)
+    xmax = np.minimum(np.trunc(centre + support + 0.5), in_size).astype(np.int64) - xmin
+    used = taps[None, :] < xmax[:, None]
+    x = ((taps[None, :] + xmin[:, None]) - centre[:, None] + 0.5) * (1.0 / filterscale)
+
+    def normalised(w):
+        w = np.where(used, w, 0.0)
+        ww = np.cumsum(w, axis=1)[:, -1:]                   # summed in tap order, as the C loop does
+        return np.where(ww != 0.0, w / np.where(ww == 0.0, 1.0, ww), w)
+    k = normalised(_lanczos(x, _vector_sin))
+    # numpy's sin may differ from the C library's by an ulp on some CPUs; that can only move a coefficient whose
+    # fixed-point value lies next to a rounding tie, so the lines holding one are recomputed with the C library's
+    # sin (math.sin, the one Pillow calls)
+    scaled = np.abs(k * _ONE)
+    near_tie = np.any(used & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-4), axis=1)
+    if near_tie.any():
+        k[near_tie] = normalised(_lanczos(x, _exact_sin))[near_tie]
+    out = np.zeros((in_size, out_size))
+    rows = xmin[:, None] + taps[None, :]
+    cols = np.broadcast_to(np.arange(out_size)[:, None], rows.shape)
+    out[rows[used], cols[used]] = _fixed_point(k)[used]
+    return out
+
+
+@functools.lru_cache(maxsize=128)
+def lanczos_kernel(in_size: int, out_size: int) -> Kernel:
+    """Pillow's Lanczos pass from in_size to out_size pixels (cached: a run sees few distinct crop sizes)."""
+    if in_size < 1 or out_size < 1:
+        raise ValueError(f"cannot resize {in_size} pixels to {out_size}")
+    # Pillow skips a pass that keeps the size; as weights, the identity (used reversed for a mirror crop)
+    weights = np.eye(in_size) * _ONE if in_size == out_size else _weights(in_size, out_size)
+    weights.setflags(write=False)
+    blocks = []
+    for o0 in range(0, out_size, _BLOCK):
+        o1 = min(o0 + _BLOCK, out_size)
+        read = np.flatnonzero(np.any(weights[:, o0:o1] != 0.0, axis=1))
+        i0, i1 = (int(read[0]), int(read[-1]) + 1) if read.size else (0, 1)
+        blocks.append((o0, o1, i0, i1))
+    return Kernel(weights, tuple(blocks), in_size == out_size)
+
+
+def tall(height: int, width: int, out_height: int) -> bool:
+    """Pillow's Image.resize shrinks a picture over 100 times taller than wide vertically first (two C calls)."""
+    return height > width * 100 and out_height < height
+
+
+def resize_grey(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`Image.fromarray(pixels).resize((width, height), Image.LANCZOS)` for a 2-d uint8 array, as uint8."""
+    across, down = lanczos_kernel(pixels.shape[1], width), lanczos_kernel(pixels.shape[0], height)
+    if tall(*pixels.shape, height):
+        return across(down(pixels.T).T).astype(np.uint8)
+    return down(across(pixels).T).T.astype(np.uint8)
