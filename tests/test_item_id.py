@@ -71,3 +71,28 @@ def test_inputs_whose_names_look_like_globs_are_taken_literally(tmp_path):
     assert input_root(patterns[:1], []) == str(album)
     real_glob = str(tmp_path / "Summer */a.jpg")
     assert resolve_patterns([real_glob]) == [real_glob]          # a real glob stays one
+
+
+def test_broken_symlinks_and_listed_directories_are_accounted_for(tmp_path):
+    """Beam's listing skips symlinks that point nowhere or loop; a directory in an --input-list is its files. Each
+    input ends as an item or a dead letter, and the report still reconciles."""
+    import os
+    from pipelines.curate.outputs import read_dead_letters
+    corpus = tmp_path / "corpus"
+    (corpus / "listed").mkdir(parents=True)
+    (corpus / "a.jpg").write_bytes(jpeg_bytes(skimage.data.astronaut()[:256, :256]))
+    (corpus / "listed" / "b.jpg").write_bytes(jpeg_bytes(skimage.data.coffee()[:256, :256]))
+    os.symlink("nowhere.jpg", corpus / "dangling.jpg")
+    os.symlink("loop_b.jpg", corpus / "loop_a.jpg")
+    os.symlink("loop_a.jpg", corpus / "loop_b.jpg")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{corpus / 'listed'}\n{corpus / 'missing.jpg'}\n")
+    cfg = load_config("curate", overrides=["scoring.enabled=false"])
+    report = run_curate(cfg, [str(corpus / "*.jpg")], str(tmp_path / "run"), input_lists=[str(listing)],
+                        beam_args=IN_PROCESS)
+    dead = {os.path.basename(d.uri): d.error_type for d in read_dead_letters(str(tmp_path / "run"))}
+    assert dead == {"dangling.jpg": "FileNotFoundError", "missing.jpg": "FileNotFoundError",
+                    "loop_a.jpg": "OSError", "loop_b.jpg": "OSError"}
+    items = {os.path.basename(r["source_uri"]) for r in read_manifest(str(tmp_path / "run")).to_pylist()}
+    assert items == {"a.jpg", "b.jpg"}
+    assert report["reconciled"] and report["inputs"]["expected"] == 6

@@ -104,18 +104,49 @@ _GLOB_CHARS = "*?["
 _ESCAPED = re.compile(r"\[([*?[])\]")     # glob.escape's "[*]", "[?]", "[[]": literal characters
 
 
+def _fixed_dir(pattern: str) -> tuple[list[str], bool]:
+    """-> (the directory before the pattern's first wildcard, as literal path parts (a plain file: its directory);
+    whether the pattern has a wildcard)"""
+    parts = pattern.split("/")
+    fixed = next((i for i, part in enumerate(parts) if any(c in _ESCAPED.sub("", part) for c in _GLOB_CHARS)), None)
+    return [_ESCAPED.sub(r"\1", part) for part in (parts[:fixed] if fixed is not None else parts[:-1])], \
+        fixed is not None
+
+
+def broken_links(patterns: list[str]) -> list[str]:
+    """Symlinks matched by local wildcard patterns whose target is missing or loops: Beam's listing drops them
+    without a word, so they are passed on as listed inputs and each ends as a dead letter (FileNotFoundError, too
+    many levels of symbolic links) instead of vanishing. Directory links are not followed, as in Beam's listing."""
+    from apache_beam.io.filesystem import FileSystem
+    found = []
+    for pattern in patterns:
+        parts, wildcard = _fixed_dir(pattern)
+        if "://" in pattern or not wildcard:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)      # as in _match
+            wanted = re.compile(FileSystem.translate_pattern(pattern))
+        pending = ["/".join(parts) or "/"]
+        while pending:
+            try:
+                entries = list(os.scandir(pending.pop()))
+            except OSError:
+                continue
+            for entry in entries:       # d_type answers is_symlink/is_dir: no stat per file
+                if entry.is_symlink():
+                    if not os.path.exists(entry.path) and wanted.match(entry.path):
+                        found.append(entry.path)
+                elif entry.is_dir():
+                    pending.append(entry.path)
+    return found
+
+
 def input_root(patterns: list[str], literal: list[str]) -> str:
     """The deepest directory holding every input (the fixed part of each pattern, each listed file's directory):
     item ids name an input by its path below it (decide.input_key), so moving the corpus or the run directory
     changes no id and no duplicate tie-break, and two inputs never share a key. "" when the inputs share no
     directory (local and gs:// together)."""
-    dirs = []
-    for pattern in patterns:
-        parts = pattern.split("/")
-        fixed = next((i for i, part in enumerate(parts) if any(c in _ESCAPED.sub("", part) for c in _GLOB_CHARS)),
-                     None)
-        parts = [_ESCAPED.sub(r"\1", part) for part in (parts[:fixed] if fixed is not None else parts[:-1])]
-        dirs.append(parts)   # a plain file: its directory
+    dirs = [_fixed_dir(pattern)[0] for pattern in patterns]
     dirs.extend(uri.split("/")[:-1] for uri in literal)
     if not dirs:
         return ""
@@ -217,6 +248,10 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
             literal.extend(u if "://" in u else os.path.abspath(u) for u in read_input_list(path))
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"--input-list {path}: {e}") from None
+    listed_dirs = [u for u in literal if "://" not in u and os.path.isdir(u)]
+    if listed_dirs:     # a listed directory means its files, as with --input (not one input with no extension)
+        patterns += resolve_patterns(listed_dirs)
+        literal = [u for u in literal if u not in set(listed_dirs)]
     if not patterns and not literal:
         raise InputError("give at least one --input or --input-list")
     if cfg.scoring.enabled:
@@ -232,6 +267,7 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     _check_sidecars(list(cfg.ingest.sidecars))
     # a run directory inside an input directory: its own outputs (config, previews) must never become inputs, nor
     # those of earlier runs there
+    literal.extend(broken_links(patterns))
     uris = matched_uris(patterns, literal)     # listed once: on a bucket this is the expensive part
     exclude = tuple(sorted({run_dir.rstrip("/") + "/", *framesift_run_dirs(uris)}))
     inputs = [u for u in uris if not u.startswith(exclude)]
