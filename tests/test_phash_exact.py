@@ -119,7 +119,7 @@ def test_a_reversed_kernel_resizes_the_reversed_line():
     for n, out in [(1, 32), (5, 32), (61, 32), (333, 32), (40, 7), (100, 300)]:
         line = rng.integers(0, 256, (3, n), dtype=np.uint8)
         pillow = np.asarray(Image.fromarray(np.ascontiguousarray(line[:, ::-1])).resize((out, 3), Image.LANCZOS))
-        assert np.array_equal(lanczos_kernel(n, out).reversed(line.astype(float)), pillow)
+        assert np.array_equal(lanczos_kernel(n, out).reversed(line.T.astype(float)).T, pillow)
 
 
 def test_weights_stay_pillow_s_when_numpy_sin_is_slightly_off(monkeypatch):

@@ -21,7 +21,7 @@ PRECISION_BITS = 22                 # 32 - 8 - 2 in Resample.c
 _ONE = float(1 << PRECISION_BITS)
 _HALF = float(1 << (PRECISION_BITS - 1))
 _SUPPORT = 3.0                      # Lanczos-3
-_BLOCK = 32                          # output columns per matrix product
+_BLOCK = 6                           # outputs per matrix product (the fastest of 4-16 on 384x512 pictures)
 
 
 _vector_sin = np.sin
@@ -65,14 +65,17 @@ class Kernel:
                       self.identity and n <= 1)
 
     def __call__(self, lines: np.ndarray) -> np.ndarray:
-        """Resize each row of `lines` (rows, in) of 8-bit values; returns (rows, out) float64 holding 8-bit values."""
+        """Resize each column of `lines` (in, n) of 8-bit values; returns (out, n) float64 holding 8-bit values.
+        Lines run down the columns because weights.T @ lines runs fastest when the lines' pixels are contiguous."""
         if self.identity:
             return np.asarray(lines, dtype=np.float64)
-        acc = np.empty((lines.shape[0], self.weights.shape[1]))
+        acc = np.empty((self.weights.shape[1], lines.shape[1]))
         for o0, o1, i0, i1 in self.blocks:
-            acc[:, o0:o1] = lines[:, i0:i1] @ self.weights[i0:i1, o0:o1]
+            np.matmul(self.weights[i0:i1, o0:o1].T, lines[i0:i1], out=acc[o0:o1])
         # clip8: the sum >> PRECISION_BITS (an arithmetic shift: floor), clipped to 0..255
-        return np.clip(np.floor((acc + _HALF) * (1.0 / _ONE)), 0.0, 255.0)
+        acc += _HALF
+        acc *= 1.0 / _ONE
+        return np.clip(np.floor(acc, out=acc), 0.0, 255.0, out=acc)
 
 
 def _weights(in_size: int, out_size: int) -> np.ndarray:
@@ -133,5 +136,5 @@ def resize_grey(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
     """`Image.fromarray(pixels).resize((width, height), Image.LANCZOS)` for a 2-d uint8 array, as uint8."""
     across, down = lanczos_kernel(pixels.shape[1], width), lanczos_kernel(pixels.shape[0], height)
     if tall(*pixels.shape, height):
-        return across(down(pixels.T).T).astype(np.uint8)
-    return down(across(pixels).T).T.astype(np.uint8)
+        return across(down(pixels).T).T.astype(np.uint8)
+    return down(across(pixels.T).T).astype(np.uint8)

@@ -97,8 +97,8 @@ class _CropHasher:
         for i, (t, l, h, w, m) in enumerate(crops):
             across = lanczos_kernel(w, _HASH_SIDE)
             if lanczos.tall(h, w, _HASH_SIDE):                     # Pillow's vertical-first order, crop by crop
-                down = lanczos_kernel(h, _HASH_SIDE)(self.grey[t:t + h, l:l + w].T).T
-                out[i] = (across.reversed if m else across)(down)
+                down = lanczos_kernel(h, _HASH_SIDE)(self.grey[t:t + h, l:l + w])
+                out[i] = (across.reversed if m else across)(down.T).T
             elif m and across.symmetric:
                 out[i] = squares[t, l, h, w, False][:, ::-1]
             else:
@@ -111,16 +111,17 @@ class _CropHasher:
         for t, l, h, w, m in crops:
             span = rows.setdefault((l, w, m), [t, t + h])
             span[0], span[1] = min(span[0], t), max(span[1], t + h)
-        strips, pixels = {}, self.grey.astype(np.float64)         # converted once, not per product
+        # the passes run on transposed pixels, (width, height): each product then reads contiguous lines
+        strips, columns = {}, np.ascontiguousarray(self.grey.T, dtype=np.float64)
         for (l, w, m), (r0, r1) in rows.items():
             across = lanczos_kernel(w, _HASH_SIDE)
-            strips[l, w, m] = (across.reversed if m else across)(pixels[r0:r1, l:l + w])
+            strips[l, w, m] = (across.reversed if m else across)(columns[l:l + w, r0:r1])      # (32, r1 - r0)
         squares = {}
         for h in {c[2] for c in crops}:
             same = [c for c in crops if c[2] == h]
-            columns = [strips[l, w, m][t - rows[l, w, m][0]:][:h] for t, l, _, w, m in same]
-            down = lanczos_kernel(h, _HASH_SIDE)(np.concatenate(columns, axis=1).T)
-            squares.update(zip(same, down.reshape(len(same), _HASH_SIDE, _HASH_SIDE).transpose(0, 2, 1)))
+            lines = np.concatenate([strips[l, w, m][:, t - rows[l, w, m][0]:][:, :h] for t, l, _, w, m in same])
+            down = lanczos_kernel(h, _HASH_SIDE)(lines.T)          # (32, 32 x crops)
+            squares.update(zip(same, down.reshape(_HASH_SIDE, len(same), _HASH_SIDE).transpose(1, 0, 2)))
         return squares
 
 
