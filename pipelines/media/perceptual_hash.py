@@ -78,11 +78,15 @@ class _CropHasher:
     def view(self, box: tuple[int, int, int, int] | None = None, mirrored: bool = False) -> "_View":
         return _View(self, *(box or (0, 0, *self.grey.shape[:2])), mirrored)
 
+    def pixels(self, crop: tuple[int, int, int, int, bool]) -> np.ndarray:
+        """The crop as imagehash would be given it."""
+        t, l, h, w, m = crop
+        return self.grey[t:t + h, l:l + w][:, ::-1 if m else 1]
+
     def hashes(self) -> list[str]:
         unique = list(dict.fromkeys(self.crops))
         if self.grey.dtype != np.uint8:
-            pixels = [self.grey[t:t + h, l:l + w][:, ::-1 if m else 1] for t, l, h, w, m in unique]
-            found = dict(zip(unique, (phash_hex(p) for p in pixels)))
+            found = {c: phash_hex(self.pixels(c)) for c in unique}
         else:
             with _one_blas_thread():
                 found = dict(zip(unique, _square_phashes(self._squares(unique))))
@@ -251,14 +255,25 @@ def region_phashes(rgb: np.ndarray) -> list[str]:
     return _distinct(hasher.hashes(), set())
 
 
-def picture_hashes(rgb: np.ndarray) -> dict[str, object]:
-    """Every perceptual hash the manifest row carries, by ManifestRow field; computed on the grey picture, converted
-    once (the same values, see `phashes`), all crops of all views resized together (_CropHasher)."""
+def _picture_crops(rgb: np.ndarray):
+    """The hasher with every crop the manifest row hashes, and their indices by field."""
     hasher = _CropHasher(_grey(rgb))
     whole, mirror = hasher.view(), hasher.view(mirrored=True)
     trimmed = _trimmed_views(hasher)
     full, crops = whole.whole(), [whole.centre(f) for f in CROP_FRACTIONS]
-    views, regions = _views(mirror, trimmed), _regions(trimmed or (whole, mirror))
+    return hasher, full, crops, _views(mirror, trimmed), _regions(trimmed or (whole, mirror))
+
+
+def picture_crops(rgb: np.ndarray) -> list[np.ndarray]:
+    """The grey pixels of each crop picture_hashes hashes (benchmarks/phash_cost.py runs imagehash on them)."""
+    hasher = _picture_crops(rgb)[0]
+    return [hasher.pixels(c) for c in hasher.crops]
+
+
+def picture_hashes(rgb: np.ndarray) -> dict[str, object]:
+    """Every perceptual hash the manifest row carries, by ManifestRow field; computed on the grey picture, converted
+    once (the same values, see `phashes`), all crops of all views resized together (_CropHasher)."""
+    hasher, full, crops, views, regions = _picture_crops(rgb)
     found = hasher.hashes()
     pick = lambda indices: [found[i] for i in indices]
     return {Col.PHASH: found[full], Col.PHASH_CROPS: pick(crops),
