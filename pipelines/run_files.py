@@ -8,6 +8,7 @@ runs in a decoder helper process (pipelines/media/helper_process.py) must not im
 from __future__ import annotations
 
 import os
+import stat
 import uuid
 from typing import BinaryIO
 
@@ -54,6 +55,26 @@ def open_for_reading(path: str) -> BinaryIO:
 
 def read_bytes(path: str) -> bytes:
     with open_for_reading(path) as f:
+        return f.read()
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def open_input(path: str) -> BinaryIO:
+    """A media input: a local one must be a regular file, since opening a named pipe that matched an input glob
+    blocks until some writer appears, hanging the job (sidecars may be pipes: they use open_for_reading)."""
+    if is_local(path):
+        mode = os.stat(path).st_mode
+        kind = next((name for test, name in _SPECIAL if test(mode)), None)
+        if kind:
+            raise OSError(f"not a regular file: {kind}")
+    return open_for_reading(path)
+
+
+def read_input(path: str) -> bytes:
+    with open_input(path) as f:
         return f.read()
 
 

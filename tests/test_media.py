@@ -172,3 +172,30 @@ def test_header_far_over_the_pixel_limit_is_the_same_error_with_our_limit():
                    + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
     with pytest.raises(DecompressionBomb, match=r"^10000000000 pixels exceeds max_image_pixels 50000000$"):
         decode_image(header_only, max_pixels=50_000_000)
+
+
+def test_a_named_pipe_among_the_inputs_is_refused_not_waited_on(tmp_path):
+    """`mkfifo clip.mp4` in an input directory: opening it would block until a writer appears, hanging the job."""
+    import os
+    import threading
+    from framesift.config import load_config
+    from pipelines.curate.item_work import analyze_image, split_video
+    cfg = load_config("curate")
+    for name, work in (("pipe.jpg", lambda uri: analyze_image(uri, cfg, [], str(tmp_path / "run"))),
+                       ("pipe.mp4", lambda uri: split_video(uri, cfg))):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        raised = []
+
+        def attempt():
+            try:
+                work(str(fifo))
+            except OSError as e:
+                raised.append(str(e))
+        worker = threading.Thread(target=attempt, daemon=True)
+        worker.start()
+        worker.join(20)
+        if worker.is_alive():       # unblock the reader before failing, so no thread is left waiting
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            worker.join(5)
+        assert raised == ["not a regular file: a named pipe (FIFO)"], name

@@ -42,7 +42,7 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: s
                   input_root: str = "") -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the analysis-size picture, for model scoring). `input_root`: see
     decide.input_key."""
-    decoded = decode_image(run_files.read_bytes(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
+    decoded = decode_image(run_files.read_input(uri), cfg.analysis.image_max_side, cfg.ingest.max_image_pixels,
                            pixel_hash=cfg.analysis.pixel_hash)
     p = decoded.probe
     iid = item_id(input_key(uri, input_root), p[Col.SHA256])
@@ -55,7 +55,7 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: s
 
 def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
     """Probe, decode small, cut at shot boundaries and at max_clip_s: one task per clip."""
-    with run_files.open_for_reading(uri) as f:
+    with run_files.open_input(uri) as f:
         digest, size = hashlib.sha256(), 0
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
@@ -92,7 +92,7 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: 
                  input_root: str = "") -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
     uri, probe, start, end = task["uri"], task["probe"], task[Col.START_FRAME], task[Col.END_FRAME]
-    with run_files.open_for_reading(uri) as f:
+    with run_files.open_input(uri) as f:
         container = open_video(f)
         try:
             frames = [rgb for _, rgb in iter_frames(container, cfg.analysis.video_max_side, start, end)]
