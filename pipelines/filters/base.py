@@ -15,7 +15,7 @@ import numpy as np
 from framesift.checks import Check, fails
 from framesift.schemas import Rejection
 from framesift.vocabulary import STAGE_FILTER
-from pipelines.media.luma import luma  # noqa: F401  (the filters take it from here)
+from pipelines.media.luma import level_histogram, luma, luma_levels  # noqa: F401  (the filters take luma from here)
 
 
 @dataclass
@@ -44,6 +44,17 @@ class Sample:
     def luma(self, index: int) -> np.ndarray:
         """Rec. 601 luma of frame `index`, computed once however many filters ask."""
         return self.derived(("luma", index), lambda: luma(self.frames[index]))
+
+    def luma_levels(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(grey levels, their histogram) of frame `index`'s luma: entropy and the luma percentile read them."""
+        def compute():
+            levels = luma_levels(self.luma(index))
+            return levels, level_histogram(levels)
+        return self.derived(("levels", index), compute)
+
+    def luma_var(self, index: int) -> np.float32:
+        """Variance of frame `index`'s luma (`luma.var()`): the fine sharpness scale and the contrast both use it."""
+        return self.derived(("luma_var", index), lambda: self.luma(index).var())
 
     def derived(self, key, compute: Callable[[], Any]):
         if key not in self._derived:

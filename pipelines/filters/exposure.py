@@ -12,6 +12,7 @@ import numpy as np
 
 from pipelines.filters.base import Check, Filter, Sample
 from pipelines.filters.registry import register_filter
+from pipelines.media.percentile import bucketed_percentile
 
 
 @register_filter
@@ -37,8 +38,18 @@ class ExposureFilter(Filter):
               Check("bright_fraction", "max", "max_bright_fraction", "blown_highlights"))
 
     def score(self, sample: Sample) -> dict[str, float]:
-        y = np.stack([sample.luma(i) for i in range(0, len(sample.frames), max(1, len(sample.frames) // 5))])
-        return {"luma_mean": float(y.mean()), "luma_p99": float(np.percentile(y, 99)),
-                "clipped_fraction": float((y >= 0.98).mean()),
-                "dark_fraction": float((y < self.params.dark_level).mean()),
-                "bright_fraction": float((y > self.params.bright_level).mean())}
+        picks = range(0, len(sample.frames), max(1, len(sample.frames) // 5))
+        lumas = [sample.luma(i) for i in picks]
+        # one frame: a view with the stack's shape and layout, so the mean sums in the same order without the copy
+        y = lumas[0][None] if len(lumas) == 1 and lumas[0].flags.c_contiguous else np.stack(lumas)
+        levels = [sample.luma_levels(i) for i in picks]
+        p99 = bucketed_percentile(lumas, [lv for lv, _ in levels], sum(h for _, h in levels), 99)   # np.percentile's
+        return {"luma_mean": float(y.mean()), "luma_p99": p99,
+                "clipped_fraction": _share(y >= 0.98),
+                "dark_fraction": _share(y < self.params.dark_level),
+                "bright_fraction": _share(y > self.params.bright_level)}
+
+
+def _share(mask: np.ndarray) -> float:
+    """mask.mean(), exactly: numpy sums the booleans as float64 (exact integers) and divides once, as here."""
+    return int(np.count_nonzero(mask)) / mask.size

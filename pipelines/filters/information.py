@@ -9,13 +9,17 @@ from typing import Optional
 
 import numpy as np
 
-from pipelines.filters.base import Check, Filter, Sample
+from pipelines.filters.base import Check, Filter, Sample, level_histogram, luma_levels
 from pipelines.filters.registry import register_filter
 
 
 def gray_entropy(y: np.ndarray) -> float:
     """Shannon entropy (bits) of the 256-bin luma histogram."""
-    hist = np.bincount(np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8).ravel(), minlength=256).astype(np.float64)
+    return histogram_entropy(level_histogram(luma_levels(y)))
+
+
+def histogram_entropy(counts: np.ndarray) -> float:
+    hist = counts.astype(np.float64)
     p = hist[hist > 0] / hist.sum()
     return float(-(p * np.log2(p)).sum())
 
@@ -33,6 +37,8 @@ class InformationFilter(Filter):
               Check("luma_contrast", "min", "min_contrast", "flat"))
 
     def score(self, sample: Sample) -> dict[str, float]:
-        y = sample.luma(sample.keyframe_index)
-        std = float(y.std())
-        return {"entropy": gray_entropy(y), "luma_std": std, "luma_contrast": std / max(float(y.mean()), 0.1)}
+        k = sample.keyframe_index
+        y = sample.luma(k)
+        std = float(np.sqrt(sample.luma_var(k)))        # y.std(), from the variance the sharpness filter shares
+        return {"entropy": histogram_entropy(sample.luma_levels(k)[1]), "luma_std": std,
+                "luma_contrast": std / max(float(y.mean()), 0.1)}

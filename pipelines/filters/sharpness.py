@@ -29,16 +29,20 @@ def _area_resize(gray: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def laplacian_sharpness(rgb: np.ndarray, analysis_side: int = 256, octaves: int = 1) -> float:
-    """`rgb`: an RGB frame, or its luma (base.luma) already."""
+def laplacian_sharpness(rgb: np.ndarray, analysis_side: int = 256, octaves: int = 1,
+                        luma_var: Optional[np.float32] = None) -> float:
+    """`rgb`: an RGB frame, or its luma (base.luma) already. `luma_var`: that luma's `.var()` if the caller has it
+    (Sample.luma_var), used when the measure is taken at the given size."""
     gray = luma(rgb)
     scale = analysis_side / max(gray.shape)
+    resized = False
     if scale < 1:
-        gray = _area_resize(gray, scale)
+        gray, resized = _area_resize(gray, scale), True
     if octaves and min(gray.shape) >= 2 ** (octaves + 2):
-        gray = _area_resize(gray, 0.5 ** octaves)
+        gray, resized = _area_resize(gray, 0.5 ** octaves), True
     lap = cv2.Laplacian(gray, cv2.CV_32F, ksize=1)
-    return float(lap.var() / (gray.var() + 1e-4))
+    var = luma_var if luma_var is not None and not resized else gray.var()
+    return float(lap.var() / (var + 1e-4))
 
 
 @register_filter
@@ -64,5 +68,6 @@ class SharpnessFilter(Filter):
         p = self.params
         return {"sharpness": float(np.median([laplacian_sharpness(sample.luma(i), p.analysis_side, p.octaves)
                                               for i in indices])),
-                "sharpness_fine": float(np.median([laplacian_sharpness(sample.luma(i), p.fine_side, 0)
+                "sharpness_fine": float(np.median([laplacian_sharpness(sample.luma(i), p.fine_side, 0,
+                                                                       sample.luma_var(i))
                                                    for i in indices]))}

@@ -44,6 +44,7 @@ class SpectralFilter(Filter):
 
     def score(self, sample: Sample) -> dict[str, float]:
         native = sample_spectrum(sample).hf_log10
-        analysis = (image_spectrum(sample.frames[0]).hf_log10 if sample.media_type == "image" else native)
+        # the analysis-size luma the other filters use (cropping commutes with the per-pixel luma)
+        analysis = (image_spectrum(sample.luma(0)).hf_log10 if sample.media_type == "image" else native)
         return {"spectral_hf": native, "spectral_hf_analysis": analysis,
                 "spectral_upscale_gap": max(0.0, analysis - native)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from framesift.schemas.columns import Col
 
@@ -57,9 +57,26 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 def pixel_digest(im: Image.Image) -> str:
     """sha256 of the decoded RGB pixels and their size: the same picture re-saved losslessly (PNG -> BMP, other
-    compression level, stripped metadata) gives the same digest."""
+    compression level, stripped metadata) gives the same digest.
+
+    The hashed bytes are exactly `im.tobytes()`, but streamed: Pillow's raw encoder packs its internal store (RGBX
+    for RGB) block by block and each block goes straight into the hash, instead of tobytes joining every block into
+    a full-size copy first. On a 1 MP photo that is 0.7 ms of packing instead of 2.5 ms (blocks stay in cache)."""
     h = hashlib.sha256(f"{im.width}x{im.height}:RGB:".encode())
-    h.update(im.tobytes())
+    im.load()
+    if im.width == 0 or im.height == 0:
+        return h.hexdigest()
+    # what Image.tobytes() does, with the hash in place of its list of blocks
+    encoder = Image._getencoder(im.mode, "raw", (im.mode,))
+    encoder.setimage(im.im, (0, 0) + im.size)
+    block = max(ImageFile.MAXBLOCK, im.width * 4)       # tobytes' size (RawEncode.c needs a whole row)
+    while True:
+        _, status, data = encoder.encode(block)
+        h.update(data)
+        if status:
+            break
+    if status < 0:
+        raise RuntimeError(f"encoder error {status} packing the pixels to hash")
     return h.hexdigest()
 
 

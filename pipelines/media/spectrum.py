@@ -12,6 +12,7 @@ Nyquist, summing to 1) is stored per item for the review UI's log-log plots.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -41,15 +42,24 @@ def centre_crop(a: np.ndarray, side: int = SPECTRUM_CROP) -> np.ndarray:
     return a[top:top + ch, left:left + cw]
 
 
-def power_spectrum(gray: np.ndarray, bins: int = SPECTRUM_BINS) -> Spectrum:
-    """`gray`: 2-d float array. A Hann window first, so the image border does not read as a sharp edge."""
-    h, w = gray.shape
-    if h < 4 or w < 4:
-        return Spectrum(np.zeros(bins, np.float32), 0.0)
-    y = (gray - gray.mean()) * np.outer(np.hanning(h), np.hanning(w))
-    power = np.abs(np.fft.rfft2(y)) ** 2
+@dataclass(frozen=True)
+class _Geometry:
+    """What power_spectrum derives from the crop's shape alone, built once per shape (every image's detail crop and
+    most analysis crops are 256 x 256): the window, and for the frequencies inside Nyquist their radial bin, their
+    weight and whether they count as high."""
+    window: np.ndarray          # (h, w) float64 Hann window
+    inside: np.ndarray          # (h, w // 2 + 1) bool: 0 < radius <= Nyquist
+    index: np.ndarray           # radial bin of each frequency inside
+    weight: np.ndarray          # 1 or 2 (rfft2 keeps one of each mirrored pair of columns) per frequency inside
+    high: np.ndarray            # radius > 0.5 Nyquist, per frequency inside
+    counts: np.ndarray          # (bins,) summed weight per radial bin
+
+
+@functools.lru_cache(maxsize=16)
+def _geometry(h: int, w: int, bins: int) -> _Geometry:
+    window = np.outer(np.hanning(h), np.hanning(w))
     # rfft2 keeps only non-negative x frequencies; every column except DC (and Nyquist for even w) stands for two
-    weight = np.full(power.shape[1], 2.0)
+    weight = np.full(w // 2 + 1, 2.0)
     weight[0] = 1.0
     if w % 2 == 0:
         weight[-1] = 1.0
@@ -57,14 +67,28 @@ def power_spectrum(gray: np.ndarray, bins: int = SPECTRUM_BINS) -> Spectrum:
     fx = np.fft.rfftfreq(w)[None, :]
     radius = np.sqrt(fx ** 2 + fy ** 2) / 0.5          # 1.0 = Nyquist along an axis
     inside = (radius > 0) & (radius <= 1.0)
-    r, p, wt = radius[inside], power[inside], np.broadcast_to(weight, power.shape)[inside]
+    r, wt = radius[inside], np.broadcast_to(weight, radius.shape)[inside]
     index = np.minimum((r * bins).astype(np.int64), bins - 1)
-    sums = np.bincount(index, p * wt, bins)
-    counts = np.bincount(index, wt, bins)
-    mean = np.divide(sums, counts, out=np.zeros(bins), where=counts > 0)
-    total = (p * wt).sum()
+    geometry = _Geometry(window, inside, index, wt, r > 0.5, np.bincount(index, wt, bins))
+    for a in (geometry.window, geometry.inside, geometry.index, geometry.weight, geometry.high, geometry.counts):
+        a.flags.writeable = False      # shared by every call with this shape
+    return geometry
+
+
+def power_spectrum(gray: np.ndarray, bins: int = SPECTRUM_BINS) -> Spectrum:
+    """`gray`: 2-d float array. A Hann window first, so the image border does not read as a sharp edge."""
+    h, w = gray.shape
+    if h < 4 or w < 4:
+        return Spectrum(np.zeros(bins, np.float32), 0.0)
+    g = _geometry(h, w, bins)
+    y = (gray - gray.mean()) * g.window
+    power = np.abs(np.fft.rfft2(y)) ** 2
+    weighted = power[g.inside] * g.weight
+    sums = np.bincount(g.index, weighted, bins)
+    mean = np.divide(sums, g.counts, out=np.zeros(bins), where=g.counts > 0)
+    total = weighted.sum()
     profile = mean / mean.sum() if mean.sum() > 0 else mean
-    hf = float((p * wt)[r > 0.5].sum() / total) if total > 0 else 0.0
+    hf = float(weighted[g.high].sum() / total) if total > 0 else 0.0
     return Spectrum(profile.astype(np.float32), hf)
 
 
