@@ -28,6 +28,9 @@ class Probe:
         time.sleep(seconds)
         return seconds
 
+    def loaded_modules(self) -> list[str]:
+        return sorted(sys.modules)
+
 
 def _crash_on(uri: str) -> None:
     """Inputs named crash.* die the way a native decoder crash does (SIGABRT, no Python exception)."""

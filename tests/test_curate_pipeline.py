@@ -355,9 +355,12 @@ def test_rethreshold_picks_a_new_representative_when_the_kept_one_now_fails(run,
     assert after["astronaut.jpg"]["duplicate_of"] == blurred["item_id"] and after["blurred.jpg"]["duplicate_of"] is None
 
 
-def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatch):
+@pytest.mark.parametrize("beam_args", [IN_PROCESS, ["--direct_running_mode=multi_threading", "--direct_num_workers=2"]],
+                         ids=["in_memory", "threads"])
+def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatch, beam_args):
     """A segfault or abort in a native decoder on one video or image must cost that input only: decoding runs in a
-    helper process (pipelines/media/helper_process.py), which is restarted for the next input."""
+    helper process (pipelines/media/helper_process.py), which is restarted for the next input. Also with worker
+    threads (the default for big runs whose work is all in helpers), which share helpers started ahead."""
     import shutil
     from pipelines.curate import item_work
     from tests.helper_targets import CrashingAnalyzer
@@ -371,7 +374,7 @@ def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatc
     monkeypatch.setattr(item_work, "ItemAnalyzer", CrashingAnalyzer)
     cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
                                            "dedupe.near_max_distance=-1"])
-    report = run_curate(cfg, [str(data)], str(tmp_path / "run"), beam_args=IN_PROCESS)
+    report = run_curate(cfg, [str(data)], str(tmp_path / "run"), beam_args=beam_args)
     dead = {os.path.basename(d.uri): d for d in read_dead_letters(str(tmp_path / "run"))}
     assert set(dead) == {"crash.mp4", "crash.jpg"}
     assert dead["crash.mp4"].stage == "split_video" and dead["crash.jpg"].stage == "analyze_image"

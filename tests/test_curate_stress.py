@@ -1,11 +1,12 @@
-"""The curate job, run as users run big jobs (the CLI, the multi-process runner), many times back to back on
+"""The curate job, run as users run big jobs (the CLI, every core), many times back to back on
 images + videos + broken files with CPU hogs beside it. Any crash fails: a forked decoder helper under gRPC threads
 used to kill about one run in three here (issue 9).
 
 What races is a Beam worker (gRPC threads live) starting its decoder helper and feeding it images and videos
-(SplitVideo). Each run is kept to that, so that 20 runs finish under load: a small corpus, the multi-process runner
-named explicitly (the job would run such a corpus in one process), and without what costs CPU-seconds but plays no
-part in the race: model scoring (torch, open_clip, onnxruntime imported in the launcher and every worker, ~15 CPU-s a
+(SplitVideo). Each run is kept to that, so that 20 runs finish under load: a small corpus, the runner named
+explicitly (the job would run such a corpus in one process), alternately worker processes and worker threads (the
+default for big runs with scoring off: the launcher, gRPC threads live, starts the helpers), and without what
+costs CPU-seconds but plays no part in the race: model scoring (torch, open_clip, onnxruntime imported in the launcher and every worker, ~15 CPU-s a
 run) and the TransNetV2 shot detector (torch in every helper, ~11 CPU-s for two short clips; the content detector still decodes
 and splits every clip in the helper). Runs with scoring on in the workers: test_curate_console's kill -9 test."""
 import json
@@ -14,11 +15,13 @@ import time
 
 import pytest
 
+from pipelines.curate.console import JobProgress
 from tests.curate_cli_fixtures import (CONSOLE_NOISE, FORK_TRACES, cpu_hogs, curate_argv, mixed_corpus, run_cli,
                                        tiny_clip_dir)
 
-STRESS_ARGS = ("--direct_running_mode=multi_processing", "--set", "scoring.enabled=false",
-               "--set", "shots.detector=content")
+STRESS_ARGS = ("--set", "scoring.enabled=false", "--set", "shots.detector=content")
+WORKERS = ("--direct_running_mode=multi_processing", "--direct_running_mode=multi_threading")
+PROGRESS_DELAY_S = JobProgress(".", 0).delay_s
 
 
 def _curate_runs(tmp_path, runs: int, timeout_s: float) -> list[str]:
@@ -31,22 +34,25 @@ def _curate_runs(tmp_path, runs: int, timeout_s: float) -> list[str]:
         for i in range(runs):
             out = tmp_path / f"run{i}"
             started = time.monotonic()
-            proc = run_cli(curate_argv(data, out, config_dir, *STRESS_ARGS), timeout_s)
+            workers = WORKERS[i % len(WORKERS)]
+            proc = run_cli(curate_argv(data, out, config_dir, workers, *STRESS_ARGS), timeout_s)
             # for the record (pytest -s): how long a run took and how loaded the machine was
-            print(f"stress run {i}: rc={proc.returncode} {time.monotonic() - started:.1f}s "
+            print(f"stress run {i} ({workers}): rc={proc.returncode} {time.monotonic() - started:.1f}s "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
             noise = [n for n in CONSOLE_NOISE if n in proc.stderr]
             if proc.returncode != 0 or noise:
-                failures.append(f"run {i}: rc={proc.returncode} noise={noise} stderr tail: {proc.stderr[-600:]!r}")
+                failures.append(f"run {i} ({workers}): rc={proc.returncode} noise={noise} "
+                                f"stderr tail: {proc.stderr[-600:]!r}")
                 continue
-            if "items analysed from" not in proc.stderr:
+            report = json.loads((out / "report.json").read_text())
+            # the progress line shows once the job has run for PROGRESS_DELAY_S (a fast run ends before)
+            if report["timing_s"]["pipeline"] > PROGRESS_DELAY_S + 1 and "items analysed from" not in proc.stderr:
                 failures.append(f"run {i}: no progress line: {proc.stderr[-300:]!r}")
             # the console is quiet by design (the job's own output goes to RUN/job.log): the log must show no fork
             # under gRPC threads either, or the quiet console would only hide the race
             forked = [n for n in FORK_TRACES if n in (out / "job.log").read_text(errors="replace")]
             if forked:
                 failures.append(f"run {i}: job.log shows {forked}")
-            report = json.loads((out / "report.json").read_text())
             expected = counts["photos"] + counts["videos"] + counts["bad"]
             if not report["reconciled"] or report["inputs"]["expected"] != expected:
                 failures.append(f"run {i}: report does not add up: {report['inputs']}")

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from pipelines.media.helper_process import (HelperCrashed, HelperPool, HelperTimedOut, acquire_shared_pool,
-                                            release_shared_pool)
+                                            close_spares, release_shared_pool, start_spares)
 from tests.helper_targets import CrashingAnalyzer, Probe
 from tests.media_fixtures import jpeg_bytes
 
@@ -89,3 +89,35 @@ def test_dofns_of_one_job_share_a_pool_and_the_last_user_closes_it():
         assert c is not a
     finally:
         release_shared_pool(c)
+
+
+def test_a_spare_started_ahead_is_adopted_by_the_next_pool_and_has_its_modules_loaded():
+    from pipelines.media import helper_process
+    start_spares(1, ("json.tool",))
+    spare = helper_process._SPARES[0]
+    pool = HelperPool(Probe())
+    try:
+        value, calls, pid = pool.call("echo", 1)
+        assert (value, calls, pid) == (1, 1, spare.proc.pid), "the pool adopted the spare, it started no helper"
+        assert not helper_process._SPARES and pool.starts == 1
+        assert "json.tool" in pool.call("loaded_modules")
+    finally:
+        pool.close()
+
+
+def test_a_spare_that_died_is_skipped_and_unadopted_spares_are_closed():
+    import signal
+    from pipelines.media import helper_process
+    start_spares(2)
+    dead, spare = helper_process._SPARES
+    os.kill(dead.proc.pid, signal.SIGKILL)
+    dead.proc.wait()
+    pool = HelperPool(Probe())
+    try:
+        assert pool.call("echo", 0)[2] == spare.proc.pid
+    finally:
+        pool.close()
+    start_spares(1)
+    left = helper_process._SPARES[0].proc
+    close_spares()
+    assert left.wait(timeout=10) == 0 and not helper_process._SPARES, "a spare with no target exits on EOF"

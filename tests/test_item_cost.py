@@ -90,10 +90,20 @@ def test_filters_share_each_frames_luma_and_the_spectrum(monkeypatch):
 
 def test_small_runs_stay_in_process_large_ones_use_every_core():
     from apache_beam.options.pipeline_options import DirectOptions
-    from pipelines.curate.job import SMALL_RUN_WORK, pipeline_options, run_work
+    from pipelines.curate.job import SMALL_RUN_WORK, pipeline_options, run_work, work_in_helpers
     cfg = load_config("curate")
-    mode = lambda args, work: pipeline_options(args, work).view_as(DirectOptions).direct_running_mode
+    mode = lambda args, work, helpers=False: pipeline_options(args, work, helpers).view_as(DirectOptions) \
+        .direct_running_mode
     assert run_work(["a.jpg", "b.png", "c.mp4"], cfg) == 2 + 25
     assert mode([], 20) == "in_memory"
     assert mode([], SMALL_RUN_WORK + 1) == "multi_processing" and mode([], None) == "multi_processing"
     assert mode(["--direct_running_mode=multi_processing"], 20) == "multi_processing"     # the user's choice wins
+    # the per-item work in decoder helpers: the workers are threads that wait on them, so no worker process starts
+    assert mode([], SMALL_RUN_WORK + 1, True) == "multi_threading"
+    assert mode(["--direct_running_mode=multi_processing"], SMALL_RUN_WORK + 1, True) == "multi_processing"
+    off = load_config("curate", overrides=["scoring.enabled=false"])
+    assert work_in_helpers(off, 2000)
+    for override in ("analysis.isolate_image_decoding=false", "analysis.isolate_video_decoding=false",
+                     "scoring.enabled=true"):
+        assert not work_in_helpers(load_config("curate", overrides=["scoring.enabled=false", override]), 2000)
+    assert not work_in_helpers(off, off.dedupe.one_worker_max_items + 1) and not work_in_helpers(off, None)

@@ -29,6 +29,9 @@ from pipelines.curate.report import build_report, format_summary
 from pipelines.curate.report_html import render_report_html
 from pipelines.filters import curate_filters
 from pipelines.gcs_emulator_access import add_worker_plugin
+from pipelines.media.helper_process import close_spares, start_spares
+
+ITEM_WORK_MODULE = "pipelines.curate.item_work"    # what a decoder helper imports for the job (preloaded by spares)
 
 
 class InputError(ValueError):
@@ -197,8 +200,7 @@ def _check_sidecars(paths: list[str]) -> None:
 
 
 # Below this much work (images, plus VIDEO_WORK per video) the default DirectRunner runs in this process: starting a
-# worker process per core costs ~2 CPU-seconds each (Beam, PyAV, OpenCV imports; gRPC set-up), more than 2 cores
-# save on ~200 images at ~20 ms each.
+# worker per core costs more than 2 cores save on ~200 images at ~20 ms each.
 SMALL_RUN_WORK = 200
 VIDEO_WORK = 25
 
@@ -208,8 +210,18 @@ def run_work(uris, cfg: CurateConfig) -> int:
     return sum(VIDEO_WORK if os.path.splitext(u)[1].lower().lstrip(".") in videos else 1 for u in uris)
 
 
-def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> PipelineOptions:
-    """`work`: the run's size (run_work), when known; a small run then stays in this process."""
+def work_in_helpers(cfg: CurateConfig, n_inputs: Optional[int]) -> bool:
+    """Whether the per-item CPU work of this run happens in decoder helper processes (pipelines/media/
+    helper_process.py) rather than in Beam's workers: decoding isolated for images and videos, no model scoring (it
+    runs in the worker), and dedupe on one worker (the many-key graph is Python-heavy)."""
+    a = cfg.analysis
+    return (a.isolate_image_decoding and a.isolate_video_decoding and not cfg.scoring.enabled
+            and n_inputs is not None and n_inputs <= cfg.dedupe.one_worker_max_items)
+
+
+def pipeline_options(beam_args: list[str], work: Optional[int] = None, in_helpers: bool = False) -> PipelineOptions:
+    """`work`: the run's size (run_work), when known; a small run then stays in this process. `in_helpers`: the
+    per-item work runs in helper processes (work_in_helpers); the workers are then threads of this process."""
     options = PipelineOptions(beam_args, save_main_session=False)
     given = " ".join(beam_args)
     if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:
@@ -218,11 +230,13 @@ def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> Pipeli
         if work is not None and work <= SMALL_RUN_WORK:
             direct.direct_running_mode = "in_memory"
         else:
-            # multi_processing workers are fresh interpreters (Beam's SubprocessSdkWorker: subprocess.Popen of
-            # sdk_worker_main), never forked copies of this gRPC-threaded launcher; Prism, which the DirectRunner
+            # Worker threads when the work runs in helpers: each thread waits on its helper's pipe (no GIL held)
+            # and only hands records on, and no worker process pays ~1.5 CPU-s of start-up (Beam's imports, gRPC).
+            # Otherwise worker processes, fresh interpreters (Beam's SubprocessSdkWorker: subprocess.Popen of
+            # sdk_worker_main), never forked copies of this gRPC-threaded launcher. Prism, which the DirectRunner
             # would pick for some graphs, is never picked for this one (with_exception_handling DoFns), and its
-            # workers are exec'd too. Decoding in a worker forks nothing either: pipelines/media/helper_process.py
-            direct.direct_running_mode = "multi_processing"
+            # workers are exec'd too. Decoding in a helper forks nothing either: pipelines/media/helper_process.py
+            direct.direct_running_mode = "multi_threading" if in_helpers else "multi_processing"
             if "--direct_num_workers" not in given:
                 direct.direct_num_workers = 0
     add_worker_plugin(options)     # against a GCS emulator, workers skip the ~26 s credential look-up
@@ -230,6 +244,25 @@ def pipeline_options(beam_args: list[str], work: Optional[int] = None) -> Pipeli
         # worker processes log every gRPC channel at INFO; keep the console for what matters
         options.view_as(WorkerOptions).default_sdk_harness_log_level = "WARNING"
     return options
+
+
+def helpers_in_this_process(options: PipelineOptions, cfg: CurateConfig, uris: list[str]) -> int:
+    """How many decoder helpers this process will run for the job: the in-process runners' worker threads call
+    them from here (0 when Beam's workers are other processes, or decoding is not isolated)."""
+    if not _is_local_runner(options):
+        return 0
+    direct = options.view_as(DirectOptions)
+    if direct.direct_running_mode not in ("in_memory", "multi_threading"):
+        return 0
+    videos = {e.lower().lstrip(".") for e in cfg.ingest.video_extensions}
+    images = {e.lower().lstrip(".") for e in cfg.ingest.image_extensions}
+    isolated = 0
+    for uri in uris:
+        ext = os.path.splitext(uri)[1].lower().lstrip(".")
+        isolated += (ext in images and cfg.analysis.isolate_image_decoding) or \
+            (ext in videos and cfg.analysis.isolate_video_decoding)
+    threads = 1 if direct.direct_running_mode == "in_memory" else (direct.direct_num_workers or os.cpu_count() or 1)
+    return min(threads, isolated)
 
 
 def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: list[str] = (),
@@ -278,18 +311,24 @@ def run_curate(cfg: CurateConfig, inputs: list[str], output: str, input_lists: l
     thresholds = active_thresholds(filters)
     rd.write_atomic(rd.join(run_dir, rd.THRESHOLDS_FILE), thresholds_to_json(thresholds).encode(), "application/json")
 
-    p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args), run_work(inputs, cfg)))
-    build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude,
-                          n_inputs=expected, input_root=input_root(patterns, literal))
-    started = time.perf_counter()
-    quiet = console and "://" not in run_dir and _is_local_runner(p.options)
+    p = pipeline or beam.Pipeline(options=pipeline_options(list(beam_args), run_work(inputs, cfg),
+                                                           work_in_helpers(cfg, expected)))
+    # the decoder helpers this process will need start now: their start-up runs beside the graph's construction
+    start_spares(helpers_in_this_process(p.options, cfg, inputs), (ITEM_WORK_MODULE,))
     try:
-        with (output_to_log(rd.join(run_dir, rd.JOB_LOG)) if quiet else contextlib.nullcontext(None)) as terminal:
-            with (JobProgress(run_dir, expected, terminal) if quiet else contextlib.nullcontext()):
-                result = p.run()
-                result.wait_until_finish()
-    except Exception as e:
-        raise JobFailed.from_exception(e, run_dir) from e
+        build_curate_pipeline(p, cfg, run_dir, chash, patterns, literal, list(cfg.ingest.sidecars), exclude,
+                              n_inputs=expected, input_root=input_root(patterns, literal))
+        started = time.perf_counter()
+        quiet = console and "://" not in run_dir and _is_local_runner(p.options)
+        try:
+            with (output_to_log(rd.join(run_dir, rd.JOB_LOG)) if quiet else contextlib.nullcontext(None)) as terminal:
+                with (JobProgress(run_dir, expected, terminal) if quiet else contextlib.nullcontext()):
+                    result = p.run()
+                    result.wait_until_finish()
+        except Exception as e:
+            raise JobFailed.from_exception(e, run_dir) from e
+    finally:
+        close_spares()      # those no worker needed (e.g. every input unsupported)
     pipeline_s = time.perf_counter() - started
 
     manifest = read_manifest(run_dir)

@@ -9,6 +9,9 @@ pipe; it is started on first use, restarted after it dies, and stops when its pi
 
     pool = HelperPool(target)          # target: picklable; its `setup()` runs once in each helper
     result = pool.call("method", arg)  # target.method(arg) in a helper; raises HelperCrashed if the helper died
+
+A launcher that will need helpers in its own process can start them ahead (start_spares): their interpreter start-up
+and imports then run beside its own work (building the job) instead of after it, and the first pools adopt them.
 """
 from __future__ import annotations
 
@@ -62,18 +65,19 @@ def _describe(args: tuple) -> str:
 class HelperProcess:
     """One helper process; not shared between threads (HelperPool does that)."""
 
-    def __init__(self, payload: bytes, timeout_s: Optional[float] = None):
+    def __init__(self, payload: Optional[bytes], timeout_s: Optional[float] = None):
         self.payload, self.timeout_s = payload, timeout_s
         self.proc: Optional[subprocess.Popen] = None
         self.starts = 0
 
-    def _start(self) -> None:
+    def _spawn(self, preload: tuple[str, ...] = ()) -> None:
+        """Start the interpreter; it imports `preload` and then waits for its target (_handshake)."""
         to_helper_r, to_helper_w = os.pipe()
         from_helper_r, from_helper_w = os.pipe()
         self.log = tempfile.TemporaryFile(mode="a+b")   # append mode: truncating it never leaves a hole
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", _MAIN, str(to_helper_r), str(from_helper_w)],
+                [sys.executable, "-m", _MAIN, str(to_helper_r), str(from_helper_w), *preload],
                 pass_fds=(to_helper_r, from_helper_w), stdin=subprocess.DEVNULL, stdout=self.log,
                 stderr=self.log, env=_helper_env())
         finally:
@@ -82,6 +86,8 @@ class HelperProcess:
         self.starts += 1
         self.outbox = Connection(to_helper_w, readable=False)
         self.inbox = Connection(from_helper_r, writable=False)
+
+    def _handshake(self) -> None:
         try:
             self.outbox.send_bytes(self.payload)
             reply = self.inbox.recv()
@@ -90,6 +96,19 @@ class HelperProcess:
         if reply[0] != "ready":
             self.close()
             raise HelperRemoteError(f"helper set-up failed: {reply[2]}")
+
+    def _start(self) -> None:
+        self._spawn()
+        self._handshake()
+
+    def adopt(self, payload: bytes, timeout_s: Optional[float]) -> bool:
+        """Give a spare (started by start_spares) its target; False if it died in the meantime."""
+        self.payload, self.timeout_s = payload, timeout_s
+        try:
+            self._handshake()
+        except HelperCrashed:
+            return False
+        return True
 
     def call(self, method: str, *args) -> Any:
         if self.proc is None:
@@ -164,8 +183,9 @@ class HelperPool:
     def call(self, method: str, *args) -> Any:
         with self._lock:
             helper = self._idle.pop() if self._idle else None
-            if helper is None:
-                helper = HelperProcess(self.payload, self.timeout_s)
+        if helper is None:      # a spare's hand-shake may wait for its imports: not under the lock
+            helper = _take_spare(self.payload, self.timeout_s) or HelperProcess(self.payload, self.timeout_s)
+            with self._lock:
                 self._all.append(helper)
         try:
             return helper.call(method, *args)
@@ -182,6 +202,41 @@ class HelperPool:
             helpers, self._all, self._idle = self._all, [], []
         for helper in helpers:
             helper.close()
+
+
+_SPARES: list[HelperProcess] = []       # started by start_spares, not yet given a target
+_SPARES_LOCK = threading.Lock()
+
+
+def start_spares(count: int, preload: tuple[str, ...] = ()) -> None:
+    """Start `count` helpers in this process ahead of need, each importing the modules `preload` names (those its
+    target will need) while the caller goes on; the next pools in this process that need a helper adopt them
+    instead of starting one. Only for helpers this process itself will use (an in-process runner): a pool in
+    another process never sees them. close_spares ends the ones left."""
+    for _ in range(count):
+        spare = HelperProcess(None)
+        spare._spawn(tuple(preload))
+        with _SPARES_LOCK:
+            _SPARES.append(spare)
+
+
+def _take_spare(payload: bytes, timeout_s: Optional[float]) -> Optional[HelperProcess]:
+    while True:
+        with _SPARES_LOCK:
+            if not _SPARES:
+                return None
+            spare = _SPARES.pop(0)
+        if spare.adopt(payload, timeout_s):
+            return spare
+
+
+def close_spares() -> None:
+    """End the spares no pool adopted (their pipes close: a helper waiting for its target exits)."""
+    with _SPARES_LOCK:
+        spares = list(_SPARES)
+        _SPARES.clear()
+    for spare in spares:
+        spare.close()
 
 
 _SHARED: dict[tuple, list] = {}     # (payload, timeout) -> [pool, users]

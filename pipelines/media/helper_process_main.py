@@ -1,8 +1,10 @@
-"""The helper's side of helper_process.py, run as `python -m pipelines.media.helper_process_main READ_FD WRITE_FD`.
+"""The helper's side of helper_process.py, run as
+`python -m pipelines.media.helper_process_main READ_FD WRITE_FD [MODULE ...]`.
 
-A fresh interpreter (exec, never a fork of the Beam worker), importing only the standard library until the target
-object arrives; unpickling it imports just the modules the target's class lives in (decoders, filters), so the
-helper carries no Beam, gRPC or JAX state and may itself use threads freely.
+A fresh interpreter (exec, never a fork of the Beam worker), importing only the standard library and the MODULEs
+(a spare started ahead of need imports what its target will need while it waits) until the target object arrives;
+unpickling it imports just the modules the target's class lives in (decoders, filters), so the helper carries no
+Beam, gRPC or JAX state and may itself use threads freely.
 
 Protocol, over two pipes (multiprocessing.connection framing, pickle):
   parent -> helper: the pickled target once, then (method, args) per call; EOF means stop.
@@ -56,12 +58,22 @@ def serve(inbox: Connection, outbox: Connection) -> None:
             outbox.send(_error_reply(e))
 
 
+def _preload(modules: list[str]) -> None:
+    import importlib
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:   # only a head start: unpickling the target imports it again and reports what fails
+            pass
+
+
 def main(argv: list[str]) -> int:
     # Ctrl-C reaches the whole process group; the parent decides what stops, and a helper's KeyboardInterrupt
     # traceback would only clutter the console
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = Connection(int(argv[0]), writable=False)
     outbox = Connection(int(argv[1]), readable=False)
+    _preload(argv[2:])
     try:
         serve(inbox, outbox)
     except (BrokenPipeError, EOFError):
