@@ -78,53 +78,53 @@ class Kernel:
         return np.clip(np.floor(acc, out=acc), 0.0, 255.0, out=acc)
 
 
-def _weights(in_size: int, out_size: int) -> np.ndarray:
-    """precompute_coeffs + normalize_coeffs_8bpc for the box (0, in_size), as an (in_size, out_size) matrix."""
+def _weights(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """precompute_coeffs + normalize_coeffs_8bpc for the box (0, in_size): the (in_size, out_size) matrix, and
+    each output's first and end input (Pillow's bounds)."""
     scale = float(np.float32(in_size)) / out_size          # the box corners are C floats
     filterscale = max(scale, 1.0)
     support = _SUPPORT * filterscale
     taps = np.arange(int(math.ceil(support)) * 2 + 1)
     centre = (np.arange(out_size) + 0.5) * scale
     # (int) truncates toward zero; a negative xmin is clamped to 0 either way
-    xmin = np.maximum(np.trunc(centre - support + 0.5), 0).astype(np.int64)
-    xmax = np.minimum(np.trunc(centre + support + 0.5), in_size).astype(np.int64) - xmin
-    used = taps[None, :] < xmax[:, None]
-    x = ((taps[None, :] + xmin[:, None]) - centre[:, None] + 0.5) * (1.0 / filterscale)
+    first = np.maximum(np.trunc(centre - support + 0.5), 0).astype(np.int64)
+    end = np.minimum(np.trunc(centre + support + 0.5), in_size).astype(np.int64)
+    used = taps[None, :] < (end - first)[:, None]
+    x = ((taps[None, :] + first[:, None]) - centre[:, None] + 0.5) * (1.0 / filterscale)
 
-    def normalised(w):
+    def normalised(w, used):
         w = np.where(used, w, 0.0)
         ww = np.cumsum(w, axis=1)[:, -1:]                   # summed in tap order, as the C loop does
         return np.where(ww != 0.0, w / np.where(ww == 0.0, 1.0, ww), w)
-    k = normalised(_lanczos(x, _vector_sin))
+    k = normalised(_lanczos(x, _vector_sin), used)
     # numpy's sin may differ from the C library's by an ulp on some CPUs; that can only move a coefficient whose
     # fixed-point value lies next to a rounding tie, so the lines holding one are recomputed with the C library's
     # sin (math.sin, the one Pillow calls)
     scaled = np.abs(k * _ONE)
     near_tie = np.any(used & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-4), axis=1)
     if near_tie.any():
-        k[near_tie] = normalised(_lanczos(x, _exact_sin))[near_tie]
+        k[near_tie] = normalised(_lanczos(x[near_tie], _exact_sin), used[near_tie])
     out = np.zeros((in_size, out_size))
-    rows = xmin[:, None] + taps[None, :]
+    rows = first[:, None] + taps[None, :]
     cols = np.broadcast_to(np.arange(out_size)[:, None], rows.shape)
     out[rows[used], cols[used]] = _fixed_point(k)[used]
-    return out
+    return out, first, end
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=256)
 def lanczos_kernel(in_size: int, out_size: int) -> Kernel:
     """Pillow's Lanczos pass from in_size to out_size pixels (cached: a run sees few distinct crop sizes)."""
     if in_size < 1 or out_size < 1:
         raise ValueError(f"cannot resize {in_size} pixels to {out_size}")
-    # Pillow skips a pass that keeps the size; as weights, the identity (used reversed for a mirror crop)
-    weights = np.eye(in_size) * _ONE if in_size == out_size else _weights(in_size, out_size)
+    if in_size == out_size:     # Pillow skips the pass; as weights, the identity (used reversed for a mirror crop)
+        weights, first, end = np.eye(in_size) * _ONE, np.arange(in_size), np.arange(1, in_size + 1)
+    else:
+        weights, first, end = _weights(in_size, out_size)
     weights.setflags(write=False)
-    blocks = []
-    for o0 in range(0, out_size, _BLOCK):
-        o1 = min(o0 + _BLOCK, out_size)
-        read = np.flatnonzero(np.any(weights[:, o0:o1] != 0.0, axis=1))
-        i0, i1 = (int(read[0]), int(read[-1]) + 1) if read.size else (0, 1)
-        blocks.append((o0, o1, i0, i1))
-    return Kernel(weights, tuple(blocks), in_size == out_size)
+    # the outputs' first inputs grow with the output, so a block reads from its first output's first input
+    blocks = tuple((o0, min(o0 + _BLOCK, out_size), int(first[o0]), int(end[o0:o0 + _BLOCK].max()))
+                   for o0 in range(0, out_size, _BLOCK))
+    return Kernel(weights, blocks, in_size == out_size)
 
 
 def tall(height: int, width: int, out_height: int) -> bool:
