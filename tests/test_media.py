@@ -199,3 +199,23 @@ def test_a_named_pipe_among_the_inputs_is_refused_not_waited_on(tmp_path):
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
             worker.join(5)
         assert raised == ["not a regular file: a named pipe (FIFO)"], name
+
+
+@pytest.mark.parametrize("entry", [
+    (2, 4, b"six\x00"),                              # ASCII
+    (4, 1, (2 ** 31).to_bytes(4, "big")),            # LONG beyond the int32 manifest column
+    (3, 1, (99).to_bytes(2, "big") + b"\0\0"),      # SHORT, no such orientation
+    (3, 1, (0).to_bytes(2, "big") + b"\0\0"),
+])
+def test_a_garbage_exif_orientation_reads_as_upright(entry):
+    """A broken writer's Orientation tag must neither dead-letter a decodable picture (int("six")) nor reach the
+    manifest's int32 column (2**31 failed the whole job's Parquet write)."""
+    import struct
+    kind, count, value = entry
+    tiff = b"MM\x00\x2a\x00\x00\x00\x08" + struct.pack(">HHHI", 1, 0x0112, kind, count) + value + b"\0\0\0\0"
+    payload = b"Exif\x00\x00" + tiff
+    data = jpeg_bytes(skimage.data.coffee())
+    data = data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
+    d = decode_image(data, max_side=600)
+    assert (d.probe["width"], d.probe["height"], d.probe["exif_orientation"]) == (600, 400, 1)
+    assert d.rgb.shape[:2] == (400, 600)

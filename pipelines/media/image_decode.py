@@ -115,7 +115,11 @@ def decode_image(data: bytes, max_side: int = 512, max_pixels: int = 100_000_000
     if width * height > max_pixels:
         raise DecompressionBomb(f"{width}x{height} = {width * height} pixels exceeds max_image_pixels {max_pixels}")
     fmt, mode = im.format, im.mode
-    orientation = int(im.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+    if not (isinstance(orientation, int) and 1 <= orientation <= 8):
+        # a broken writer's tag ("six", 2**31, a rational) would fail the int32 manifest column and with it the
+        # whole job; exif_transpose ignores such values, so the picture is shown as stored: orientation 1
+        orientation = 1
     if fmt == "JPEG" and not (pixel_hash or detail) and max(width, height) > max_side:
         im.draft("RGB", draft_size(width, height, max_side))
     im.load()                       # raises on truncated or corrupt data
