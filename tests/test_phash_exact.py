@@ -95,6 +95,16 @@ def test_picture_hashes_of_cut_and_padded_photos(photo):
         assert ph.picture_hashes(variant) == hashes_one_crop_at_a_time(variant)[0], variant.shape
 
 
+def test_mirror_crops_resized_with_reversed_weights_equal_the_reversed_plain_crops(monkeypatch):
+    """Every width to 32 has symmetric weights, so mirror crops reuse the plain crop's result; the other branch
+    (the mirror crop's own pass, weights reversed) is what runs when one does not."""
+    monkeypatch.setattr(lanczos.Kernel, "symmetric", property(lambda self: False))
+    rng = np.random.default_rng(3)
+    for h, w in [(301, 457), (64, 90), (33, 31), (350, 2)]:
+        picture = shaped(rng, random_picture(rng, h, w))
+        assert ph.picture_hashes(picture) == hashes_one_crop_at_a_time(picture)[0], picture.shape
+
+
 def test_picture_hashes_of_other_dtypes_are_imagehash_s():
     grey16 = (np.add.outer(np.arange(60), np.arange(90)) * 300).astype(np.uint16)
     assert ph.picture_hashes(grey16) == hashes_one_crop_at_a_time(grey16)[0]
