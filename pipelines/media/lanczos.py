@@ -8,6 +8,7 @@ and the rounding and clipping after each pass are reproduced as Pillow does them
 `precompute_coeffs`, `normalize_coeffs_8bpc`, `ImagingResample{Horizontal,Vertical}_8bpc`, `clip8`).
 A pass's weights form a band: output column j reads ~6x(in/out) inputs around its centre, so the product runs on
 blocks of output columns over the inputs they read (`Kernel.blocks`), not over the whole width.
+tests/test_phash_exact.py checks the result against the installed Pillow at random sizes.
 """
 from __future__ import annotations
 
@@ -21,10 +22,9 @@ PRECISION_BITS = 22                 # 32 - 8 - 2 in Resample.c
 _ONE = float(1 << PRECISION_BITS)
 _HALF = float(1 << (PRECISION_BITS - 1))
 _SUPPORT = 3.0                      # Lanczos-3
-_BLOCK = 6                           # outputs per matrix product (the fastest of 4-16 on 384x512 pictures)
+_BLOCK = 6                          # outputs per matrix product (the fastest of 4-16 on 384x512 pictures)
 
-
-_vector_sin = np.sin
+_vector_sin = np.sin                # a module name, so tests can make it differ from the C library's sin
 
 
 def _lanczos(x: np.ndarray, sin) -> np.ndarray:
@@ -53,8 +53,8 @@ class Kernel:
 
     @functools.cached_property
     def symmetric(self) -> bool:
-        """Reversing the input reverses the output exactly (true for most sizes; Pillow's rounding of each tap
-        window's ends can break the symmetry by a tap)."""
+        """Reversing the input reverses the output exactly: true of every size to 32 from 1 to 5000 (measured), but
+        Pillow's rounding of a tap window's ends could break it by a tap, so it is checked, not assumed."""
         return bool(np.array_equal(self.weights, self.weights[::-1, ::-1]))
 
     @functools.cached_property
