@@ -14,7 +14,12 @@ KEY_COLUMNS = ("uri", "path", "file", "filename")
 
 
 def _normalise(key: str) -> str:
-    return key.replace("\\", "/").lstrip("./") if not key.startswith("/") else key
+    if key.startswith("/"):
+        return key
+    parts = key.replace("\\", "/").split("/")
+    while len(parts) > 1 and parts[0] in (".", "..", ""):   # leading ./ and ../ only: ".hidden.jpg" keeps its dot
+        parts = parts[1:]
+    return "/".join(parts)
 
 
 def read_sidecar(path: str, data: bytes) -> Iterator[tuple[str, dict[str, str]]]:
