@@ -69,14 +69,14 @@ _BARE = {}
 
 def _bare_setup(run_dir: str) -> None:
     from framesift.config import load_config
-    from pipelines.curate.item_work import ItemAnalyzer
+    from pipelines.curate.item_analyzer import ItemAnalyzer
     analyzer = ItemAnalyzer(load_config("curate", overrides=["scoring.enabled=false"]), run_dir)
     analyzer.setup()
     _BARE["analyzer"] = analyzer
 
 
 def _bare_item(uri: str) -> dict:
-    from pipelines.curate.item_work import finish_row
+    from pipelines.curate.decide import finish_row
     analyzer = _BARE["analyzer"]
     row, _ = analyzer.analyze_image(uri)
     return finish_row(row, analyzer.filters, None, "bench").to_record()

@@ -4,7 +4,7 @@ import os
 import sys
 import time
 
-from pipelines.curate.item_work import ItemAnalyzer
+from pipelines.curate.item_analyzer import ItemAnalyzer
 from pipelines.encode.pixels import ItemPreparer
 
 

@@ -362,7 +362,7 @@ def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatc
     helper process (pipelines/media/helper_process.py), which is restarted for the next input. Also with worker
     threads (the default for big runs whose work is all in helpers), which share helpers started ahead."""
     import shutil
-    from pipelines.curate import item_work
+    from pipelines.curate import item_analyzer
     from tests.helper_targets import CrashingAnalyzer
     data = tmp_path / "data"
     data.mkdir()
@@ -371,7 +371,7 @@ def test_a_decoder_crash_is_dead_lettered_not_fatal(corpus, tmp_path, monkeypatc
     for name in ("fine.jpg", "crash.jpg"):
         shutil.copy(corpus / "good" / "astronaut.jpg", data / name)
     # the helper imports CrashingAnalyzer by name: it inherits nothing from this process
-    monkeypatch.setattr(item_work, "ItemAnalyzer", CrashingAnalyzer)
+    monkeypatch.setattr(item_analyzer, "ItemAnalyzer", CrashingAnalyzer)
     cfg = load_config("curate", overrides=["scoring.enabled=false", "dedupe.exact=false",
                                            "dedupe.near_max_distance=-1"])
     report = run_curate(cfg, [str(data)], str(tmp_path / "run"), beam_args=beam_args)

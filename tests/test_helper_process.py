@@ -121,3 +121,24 @@ def test_a_spare_that_died_is_skipped_and_unadopted_spares_are_closed():
     left = helper_process._SPARES[0].proc
     close_spares()
     assert left.wait(timeout=10) == 0 and not helper_process._SPARES, "a spare with no target exits on EOF"
+
+
+def test_with_decoding_isolated_the_launcher_never_imports_the_decoders(tmp_path):
+    """Only the helper runs item_work (PyAV, SciPy's FFTs, the encoders): the launcher, whose single core builds the job,
+    does not pay for importing them."""
+    import subprocess
+    import sys
+    import skimage.data
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jpg").write_bytes(jpeg_bytes(skimage.data.astronaut()))
+    code = ("import sys\n"
+            "from framesift.config import load_config\n"
+            "from pipelines.curate.job import run_curate\n"
+            "cfg = load_config('curate', overrides=['scoring.enabled=false'])\n"
+            f"report = run_curate(cfg, [{str(tmp_path / 'in')!r}], {str(tmp_path / 'run')!r},"
+            " beam_args=['--direct_running_mode=in_memory'])\n"
+            "assert report['items']['total'] == 1, report\n"
+            "print(sorted(m for m in sys.modules if m in ('av', 'scipy.fft', 'pipelines.curate.item_work')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,4 +1,5 @@
-"""The per-item work of the curate job as DoFns (the work itself is in item_work.py). Filters are built in
+"""The per-item work of the curate job as DoFns (the work itself is in item_work.py, which only the process that
+runs it imports: item_analyzer.py). Filters are built in
 `setup`, once per worker, never per element; counters feed the Dataflow UI.
 
 Each DoFn emits the manifest record (scores, quality decision) and, when model scoring is on, a small copy of the
@@ -13,7 +14,8 @@ from framesift.config import CurateConfig
 from framesift.schemas import ManifestRow
 from framesift.vocabulary import DEAD_SCORE_MODELS, REASON_MODEL_FAILED, STAGE_SCORE_MODELS
 from framesift.schemas.columns import Col
-from pipelines.curate import item_work
+from pipelines.curate import item_analyzer
+from pipelines.curate.decide import finish_row
 from pipelines.curate.sidecar import lookup
 from pipelines.filters import curate_filters
 from pipelines.media.helper_process import acquire_shared_pool, release_shared_pool
@@ -23,7 +25,7 @@ SCORE_TAG = "score"
 
 
 class _AnalyzerDoFn(beam.DoFn):
-    """Runs item_work.ItemAnalyzer's methods, in a decoder helper process when `isolated` (the default: a native
+    """Runs item_analyzer.ItemAnalyzer's methods, in a decoder helper process when `isolated` (the default: a native
     crash then costs one input, see pipelines/media/helper_process.py) or in this process. The DoFns of one job
     share the same helper; it starts on first use, so a job without videos never starts one for them."""
 
@@ -31,7 +33,7 @@ class _AnalyzerDoFn(beam.DoFn):
         self.cfg, self.run_dir, self.isolated, self.input_root = cfg, run_dir, isolated, input_root
 
     def setup(self):
-        analyzer = item_work.ItemAnalyzer(self.cfg, self.run_dir, self.input_root)
+        analyzer = item_analyzer.ItemAnalyzer(self.cfg, self.run_dir, self.input_root)
         self.pool = None
         if self.isolated:
             self.pool = acquire_shared_pool(analyzer)
@@ -59,7 +61,7 @@ class _CurateDoFn(_AnalyzerDoFn):
             self.shrink, self.scoring_side = shrink_for_clip, scoring_side(self.cfg.scoring)
 
     def _emit(self, row: ManifestRow, picture, sidecar):
-        row = item_work.finish_row(row, self.filters, lookup(sidecar, row.source_uri), self.config_hash)
+        row = finish_row(row, self.filters, lookup(sidecar, row.source_uri), self.config_hash)
         if self.cfg.scoring.enabled:
             yield beam.pvalue.TaggedOutput(
                 SCORE_TAG, (row.item_id, self.shrink(picture, self.scoring_side), row.caption))

@@ -8,6 +8,7 @@ import hashlib
 from typing import Optional
 
 from framesift.schemas import ManifestRow, Rejection
+from framesift.schemas.columns import Col
 from framesift.vocabulary import STAGE_FILTER
 from pipelines.filters import Filter, Sample
 
@@ -43,4 +44,15 @@ def apply_decision(row: ManifestRow, filters: list[Filter]) -> ManifestRow:
     others = [r for r in row.reject_reasons if r.stage != STAGE_FILTER]
     row.reject_reasons = decide(filters, row.scores) + others
     row.keep = not row.reject_reasons
+    return row
+
+
+def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], config_hash: str) -> ManifestRow:
+    """Attach sidecar metadata and the decision; the row is then final."""
+    meta = meta or {}
+    row.caption = meta.get(Col.CAPTION)
+    row.metadata = {k: v for k, v in meta.items() if k != Col.CAPTION}
+    row.reject_reasons = decide(filters, row.scores)
+    row.keep = not row.reject_reasons
+    row.config_hash = config_hash
     return row

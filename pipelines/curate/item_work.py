@@ -1,13 +1,12 @@
 """The per-item work of the curate job as plain functions: decode once, score with every filter, write
-previews. The Beam DoFns (analyze.py) run them through ItemAnalyzer, in a decoder helper process by default; the
-benchmark's bare multiprocessing baseline calls them directly, so it measures exactly the same work.
+previews. The Beam DoFns (analyze.py) run them through item_analyzer.ItemAnalyzer, in a decoder helper process by
+default; the benchmark's bare multiprocessing baseline does too, so it measures exactly the same work.
 
 No Beam at import time: this module is what the helper process (pipelines/media/helper_process.py) imports."""
 from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Optional
 
 import av
 import numpy as np
@@ -18,8 +17,8 @@ from framesift.run_layout import BROWSER_PREVIEW_SUFFIX, preview_relpath
 from framesift.schemas import ManifestRow
 from framesift.schemas.columns import Col
 from pipelines import run_files
-from pipelines.curate.decide import decide, input_key, item_id, score_sample
-from pipelines.filters import Filter, Sample, curate_filters
+from pipelines.curate.decide import input_key, item_id, score_sample
+from pipelines.filters import Filter, Sample
 from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import picture_hashes
@@ -118,46 +117,3 @@ def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: 
         except (av.error.FFmpegError, ValueError) as e:
             logging.getLogger(__name__).warning("no browser-safe preview for %s: %s", iid, e)
     return row, sample.keyframe
-
-
-def finish_row(row: ManifestRow, filters: list[Filter], meta: Optional[dict], config_hash: str) -> ManifestRow:
-    """Attach sidecar metadata and the decision; the row is then final."""
-    meta = meta or {}
-    row.caption = meta.get(Col.CAPTION)
-    row.metadata = {k: v for k, v in meta.items() if k != Col.CAPTION}
-    row.reject_reasons = decide(filters, row.scores)
-    row.keep = not row.reject_reasons
-    row.config_hash = config_hash
-    return row
-
-
-class ItemAnalyzer:
-    """The per-item work behind one picklable object, so it runs the same here or in a helper process
-    (helper_process.HelperPool calls its methods by name there); filters are built by `setup`, where it runs."""
-
-    def __init__(self, cfg: CurateConfig, run_dir: str, input_root: str = ""):
-        self.cfg, self.run_dir, self.input_root = cfg, run_dir, input_root
-        self.filters: Optional[list[Filter]] = None
-
-    def setup(self) -> None:
-        if self.filters is None:
-            self.filters = curate_filters(self.cfg)
-
-    def __getstate__(self):
-        # filters are rebuilt where it runs
-        return {"cfg": self.cfg, "run_dir": self.run_dir, "input_root": self.input_root, "filters": None}
-
-    def _for_scoring(self, picture: np.ndarray) -> Optional[np.ndarray]:
-        # the picture only travels on (from a helper process, between Beam stages) when a model will look at it
-        return picture if self.cfg.scoring.enabled else None
-
-    def analyze_image(self, uri: str) -> tuple[ManifestRow, Optional[np.ndarray]]:
-        row, picture = analyze_image(uri, self.cfg, self.filters, self.run_dir, self.input_root)
-        return row, self._for_scoring(picture)
-
-    def split_video(self, uri: str) -> list[dict]:
-        return split_video(uri, self.cfg)
-
-    def analyze_clip(self, task: dict) -> tuple[ManifestRow, Optional[np.ndarray]]:
-        row, keyframe = analyze_clip(task, self.cfg, self.filters, self.run_dir, self.input_root)
-        return row, self._for_scoring(keyframe)

@@ -29,9 +29,8 @@ from pipelines.curate.report import build_report, format_summary
 from pipelines.curate.report_html import render_report_html
 from pipelines.filters import curate_filters
 from pipelines.gcs_emulator_access import add_worker_plugin
+from pipelines.curate.item_analyzer import ITEM_WORK_MODULE
 from pipelines.media.helper_process import close_spares, start_spares
-
-ITEM_WORK_MODULE = "pipelines.curate.item_work"    # what a decoder helper imports for the job (preloaded by spares)
 
 
 class InputError(ValueError):
