@@ -156,8 +156,13 @@ def test_display_matrix_rotation_is_applied(tmp_path, angle):
     assert error < 8 < np.abs(frames[0].astype(int) - np.rot90(expected, 2)).mean()
     cfg = load_config("curate")
     cfg.shots.detector = "content"
-    probe = split_video(str(path), cfg)[0]["probe"]
-    assert (probe["width"], probe["height"]) == ((96, 128) if angle % 180 else (128, 96))
+    task = split_video(str(path), cfg)[0]
+    assert (task["probe"]["width"], task["probe"]["height"]) == ((96, 128) if angle % 180 else (128, 96))
+    from pipelines.curate.item_work import analyze_clip
+    from pipelines.filters import curate_filters
+    row, keyframe = analyze_clip(task, cfg, curate_filters(cfg), str(tmp_path / "run"))
+    assert keyframe.shape[:2] == expected.shape[:2] and (row.width, row.height) == (task["probe"]["width"],
+                                                                                      task["probe"]["height"])
 
 
 def test_header_far_over_the_pixel_limit_is_the_same_error_with_our_limit():
@@ -219,3 +224,14 @@ def test_a_garbage_exif_orientation_reads_as_upright(entry):
     d = decode_image(data, max_side=600)
     assert (d.probe["width"], d.probe["height"], d.probe["exif_orientation"]) == (600, 400, 1)
     assert d.rgb.shape[:2] == (400, 600)
+
+
+def test_a_timestamp_jump_makes_no_empty_clips(tmp_path):
+    """One frame stamped 10 minutes late (a glitch; an MPEG-TS wrap is 26 h) left ~60 spans of 10 s holding no
+    frame, each a "no frames decoded" dead letter for one input."""
+    from tests.media_fixtures import pan_frames, timed_video
+    frames = pan_frames(skimage.data.astronaut(), 41, size=96)
+    timed_video(tmp_path / "jump.mp4", [i / 25 for i in range(40)] + [600.0], frames)
+    tasks, covered = _spans_cover_every_frame(tmp_path / "jump.mp4")
+    assert covered == 41
+    assert [(t["clip_index"], t["end_frame"] - t["start_frame"] <= 250) for t in tasks] == [(0, True), (1, True)]

@@ -5,6 +5,7 @@ default; the benchmark's bare multiprocessing baseline does too, so it measures 
 No Beam at import time: this module is what the helper process (pipelines/media/helper_process.py) imports."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 
@@ -82,9 +83,20 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
     probe.update(frame_count=frame_count, duration_s=frame_count / probe[Col.FPS], bytes=size,
                  sha256=digest.hexdigest())
     cuts = [indices[c] for c in starts]
-    spans = clip_spans(frame_count, cuts, probe[Col.FPS], cfg.shots.max_clip_s)
+    spans = spans_with_frames(clip_spans(frame_count, cuts, probe[Col.FPS], cfg.shots.max_clip_s), indices)
     return [{"uri": uri, "probe": probe, Col.CLIP_INDEX: i, Col.START_FRAME: s, Col.END_FRAME: e, "cuts": len(cuts),
              "shot_detector": detector} for i, (s, e) in enumerate(spans)]
+
+
+def spans_with_frames(spans: list[tuple[int, int]], indices: list[int]) -> list[tuple[int, int]]:
+    """The spans some decoded frame falls in: a timestamp jump (a glitch, an MPEG-TS wrap) leaves spans with none,
+    which are not clips (each was a "no frames decoded" dead letter, hundreds for one input)."""
+    present = sorted(set(indices))
+
+    def has_frame(start: int, end: int) -> bool:
+        i = bisect.bisect_left(present, start)
+        return i < len(present) and present[i] < end
+    return [span for span in spans if has_frame(*span)]
 
 
 def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: str,
