@@ -235,3 +235,27 @@ def test_a_timestamp_jump_makes_no_empty_clips(tmp_path):
     tasks, covered = _spans_cover_every_frame(tmp_path / "jump.mp4")
     assert covered == 41
     assert [(t["clip_index"], t["end_frame"] - t["start_frame"] <= 250) for t in tasks] == [(0, True), (1, True)]
+
+
+def test_a_corrupt_stretch_costs_its_frames_not_the_video(tmp_path):
+    """Random bytes over a sixth of an MP4's packets: the decoder rejects some packets; skipping them, as ffmpeg
+    does, keeps the other frames instead of dead-lettering the video. A file none of whose packets decode still
+    fails."""
+    import av
+    from framesift.config import load_config
+    from pipelines.curate.item_work import split_video
+    from tests.media_fixtures import pan_frames, write_video
+    write_video(str(tmp_path / "whole.mp4"), pan_frames(skimage.data.astronaut(), 80, size=96))
+    data = bytearray((tmp_path / "whole.mp4").read_bytes())
+    packets = data.index(b"mdat") + 4           # moov at the end: packets first
+    n = len(data) - packets
+    data[packets + n // 3: packets + n // 2] = np.random.default_rng(0).bytes(n // 2 - n // 3)
+    (tmp_path / "corrupt.mp4").write_bytes(bytes(data))
+    tasks, covered = _spans_cover_every_frame(tmp_path / "corrupt.mp4")
+    assert 40 <= covered < 80 and tasks[-1]["end_frame"] <= 80
+    data[packets: data.index(b"moov") - 4] = bytes(data.index(b"moov") - 4 - packets)     # every packet blank
+    (tmp_path / "blank.mp4").write_bytes(bytes(data))
+    cfg = load_config("curate")
+    cfg.shots.detector = "content"
+    with pytest.raises(ValueError, match="no decodable frames"):
+        split_video(str(tmp_path / "blank.mp4"), cfg)

@@ -7,6 +7,7 @@ record portrait video as landscape pixels plus a quarter turn) is applied as pla
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from fractions import Fraction
 from typing import BinaryIO, Iterator, Optional
@@ -59,6 +60,22 @@ def upright_size(width: int, height: int, turns: int) -> tuple[int, int]:
     return (height, width) if turns % 2 else (width, height)
 
 
+def decode_tolerant(container, stream) -> Iterator["av.VideoFrame"]:
+    """container.decode(stream), except that a packet the decoder rejects (a corrupt stretch, the cut-off last
+    packets of an interrupted download) is skipped, as ffmpeg does, instead of ending the video: a 97 % complete
+    MP4 was a dead letter for one bad packet. A file no packet of which decodes still yields nothing."""
+    skipped = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except av.error.InvalidDataError:
+                skipped += 1
+    finally:
+        if skipped:
+            logging.getLogger(__name__).warning("%s: skipped %d undecodable packets", container.name, skipped)
+
+
 def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optional[int] = None,
                 turns_seen: Optional[list] = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side.
@@ -79,7 +96,7 @@ def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optio
     frames = None
     if start_frame > 0:
         container.seek(int((t0 + start_frame / fps) / time_base), stream=stream, backward=True)
-        frames = container.decode(stream)
+        frames = decode_tolerant(container, stream)
         first = next(frames, None)
         if first is None or first.time is None or index_of(first, 0) > start_frame:
             container.seek(0)
@@ -87,7 +104,7 @@ def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optio
         else:
             frames = itertools.chain([first], frames)
     if frames is None:
-        frames = container.decode(stream)
+        frames = decode_tolerant(container, stream)
     size = None
     for counter, frame in enumerate(frames):
         index = index_of(frame, counter)
