@@ -210,3 +210,18 @@ def test_oidc_login_when_auth_is_configured(run):
     assert not at.exception, at.exception
     assert at.sidebar.button(key="login").label == "Log in to review"
     assert not [t for t in at.sidebar.text_input if t.key == "reviewer"]     # no self-declared names then
+
+
+def test_item_page_shows_the_preview_when_the_original_cannot_be_displayed(run, tmp_path, monkeypatch):
+    """A 5000x1 original: Streamlit scales it to the page width, 0 pixels high, and Pillow refuses; the page fell
+    over instead of showing the preview."""
+    import glob
+    from PIL import Image
+    monkeypatch.setenv("FRAMESIFT_REVIEW_CONFIG", yaml.safe_dump({"media_roots": [str(tmp_path / "media")]}))
+    original = sorted(glob.glob(str(tmp_path / "media" / "*_4.jpg")))[0]       # img004's original
+    Image.new("RGB", (5000, 1), (90, 120, 30)).save(original, format="JPEG")
+    at = AppTest.from_file(os.path.join(PAGES, "item.py"), default_timeout=30)
+    at.query_params["item"] = "img004"
+    at.run()
+    assert not at.exception, at.exception
+    assert any(t.startswith("showing the preview: the original cannot be displayed") for t in texts(at))

@@ -31,6 +31,8 @@ def full_media(ctx: Review, row: ManifestRow, index_row: dict) -> None:
         return
     except (MediaPathError, OSError) as e:
         note = f"showing the preview: {e}"
+    except ValueError as e:     # Streamlit cannot scale it for the page (a 5000x1 strip scales to 0 pixels high)
+        note = f"showing the preview: the original cannot be displayed ({e})"
     data = thumbnail(ctx.media, index_row)
     if data:
         st.image(data)
