@@ -99,7 +99,7 @@ def test_small_runs_stay_in_process_large_ones_use_every_core():
     assert mode([], SMALL_RUN_WORK + 1) == "multi_processing" and mode([], None) == "multi_processing"
     assert mode(["--direct_running_mode=multi_processing"], 20) == "multi_processing"     # the user's choice wins
     # the per-item work in decoder helpers: the workers are threads that wait on them, so no worker process starts
-    assert mode([], SMALL_RUN_WORK + 1, True) == "multi_threading"
+    assert mode([], SMALL_RUN_WORK + 1, True) == "multi_threading" and mode([], 20, True) == "multi_threading"
     assert mode(["--direct_running_mode=multi_processing"], SMALL_RUN_WORK + 1, True) == "multi_processing"
     off = load_config("curate", overrides=["scoring.enabled=false"])
     assert work_in_helpers(off, 2000)

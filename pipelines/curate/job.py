@@ -198,8 +198,8 @@ def _check_sidecars(paths: list[str]) -> None:
             raise InputError(f"sidecar {path}: {e}") from None
 
 
-# Below this much work (images, plus VIDEO_WORK per video) the default DirectRunner runs in this process: starting a
-# worker per core costs more than 2 cores save on ~200 images at ~20 ms each.
+# Below this much work (images, plus VIDEO_WORK per video) the DirectRunner runs in this process when the per-item
+# work runs in Beam's workers: starting a worker process per core costs more than 2 cores save on ~200 images.
 SMALL_RUN_WORK = 200
 VIDEO_WORK = 25
 
@@ -226,18 +226,21 @@ def pipeline_options(beam_args: list[str], work: Optional[int] = None, in_helper
     if options.view_as(StandardOptions).runner is None and "--direct_running_mode" not in given:
         # default: DirectRunner on every core when the per-item work pays for the workers' start-up
         direct = options.view_as(DirectOptions)
-        if work is not None and work <= SMALL_RUN_WORK:
+        if in_helpers:
+            # Worker threads, at any size: each waits on its helper's pipe (no GIL held) and only hands records on;
+            # no worker process pays ~1.5 CPU-s of start-up (Beam's imports, gRPC), and the helpers start ahead
+            # (run_curate), so a second core costs ~0.1 CPU-s even on 20 images.
+            direct.direct_running_mode = "multi_threading"
+        elif work is not None and work <= SMALL_RUN_WORK:
             direct.direct_running_mode = "in_memory"
         else:
-            # Worker threads when the work runs in helpers: each thread waits on its helper's pipe (no GIL held)
-            # and only hands records on, and no worker process pays ~1.5 CPU-s of start-up (Beam's imports, gRPC).
-            # Otherwise worker processes, fresh interpreters (Beam's SubprocessSdkWorker: subprocess.Popen of
+            # worker processes: fresh interpreters (Beam's SubprocessSdkWorker: subprocess.Popen of
             # sdk_worker_main), never forked copies of this gRPC-threaded launcher. Prism, which the DirectRunner
             # would pick for some graphs, is never picked for this one (with_exception_handling DoFns), and its
             # workers are exec'd too. Decoding in a helper forks nothing either: pipelines/media/helper_process.py
-            direct.direct_running_mode = "multi_threading" if in_helpers else "multi_processing"
-            if "--direct_num_workers" not in given:
-                direct.direct_num_workers = 0
+            direct.direct_running_mode = "multi_processing"
+        if direct.direct_running_mode != "in_memory" and "--direct_num_workers" not in given:
+            direct.direct_num_workers = 0
     add_worker_plugin(options)     # against a GCS emulator, workers skip the ~26 s credential look-up
     if "--default_sdk_harness_log_level" not in given:
         # worker processes log every gRPC channel at INFO; keep the console for what matters
