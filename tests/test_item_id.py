@@ -96,3 +96,27 @@ def test_broken_symlinks_and_listed_directories_are_accounted_for(tmp_path):
     items = {os.path.basename(r["source_uri"]) for r in read_manifest(str(tmp_path / "run")).to_pylist()}
     assert items == {"a.jpg", "b.jpg"}
     assert report["reconciled"] and report["inputs"]["expected"] == 6
+
+
+def test_a_directory_that_cannot_be_listed_is_named(tmp_path, monkeypatch, caplog):
+    """Beam's listing (os.walk) skips a directory it may not read, and every file in it, without a word (root reads
+    anything, so the refusal is simulated)."""
+    import os
+    from apache_beam.io.filesystems import FileSystems
+    from pipelines.curate.job import broken_links, resolve_patterns
+    (tmp_path / "open").mkdir()
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "locked" / "b.jpg").write_bytes(b"x")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    patterns = resolve_patterns([str(tmp_path)])
+    assert [m.path for m in FileSystems.match(patterns)[0].metadata_list] == [str(tmp_path / "open" / "a.jpg")]
+    with caplog.at_level("WARNING"):
+        assert broken_links(patterns) == []
+    assert f"cannot list {tmp_path / 'locked'} (Permission denied): its files are not curated" in caplog.text

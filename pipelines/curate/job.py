@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import logging
 import os
 import re
 import time
@@ -118,7 +119,8 @@ def _fixed_dir(pattern: str) -> tuple[list[str], bool]:
 def broken_links(patterns: list[str]) -> list[str]:
     """Symlinks matched by local wildcard patterns whose target is missing or loops: Beam's listing drops them
     without a word, so they are passed on as listed inputs and each ends as a dead letter (FileNotFoundError, too
-    many levels of symbolic links) instead of vanishing. Directory links are not followed, as in Beam's listing."""
+    many levels of symbolic links) instead of vanishing. Directory links are not followed, as in Beam's listing; a
+    directory that cannot be listed (no permission) is named in a warning, since Beam skips it silently too."""
     from apache_beam.io.filesystem import FileSystem
     found = []
     for pattern in patterns:
@@ -130,9 +132,13 @@ def broken_links(patterns: list[str]) -> list[str]:
             wanted = re.compile(FileSystem.translate_pattern(pattern))
         pending = ["/".join(parts) or "/"]
         while pending:
+            directory = pending.pop()
             try:
-                entries = list(os.scandir(pending.pop()))
-            except OSError:
+                entries = list(os.scandir(directory))
+            except OSError as e:
+                # Beam's listing (os.walk) skips it without a word: say so, since its files are not curated
+                logging.getLogger(__name__).warning("cannot list %s (%s): its files are not curated", directory,
+                                                    e.strerror or e)
                 continue
             for entry in entries:       # d_type answers is_symlink/is_dir: no stat per file
                 if entry.is_symlink():
