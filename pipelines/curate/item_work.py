@@ -24,8 +24,10 @@ from pipelines.filters.spectral import sample_spectrum
 from pipelines.media.image_decode import decode_image
 from pipelines.media.perceptual_hash import picture_hashes
 from pipelines.media.previews import animated_webp, browser_mp4, thumbnail_jpeg
+from pipelines.media.clip_frames import PROCESS_STORE, SplitPassFrames
 from pipelines.media.shots import clip_spans, detect_shot_starts
-from pipelines.media.video_decode import iter_frames, open_video, probe_video, upright_size
+from pipelines.media.video_decode import (decoded_frames, frame_rgb, iter_frames, open_video, probe_video,
+                                          quarter_turns, scaled_size, upright_size)
 
 SHOT_DETECTION_SIDE = 96        # frames for cut detection need only be tiny (TransNetV2 reads 48x27)
 _PROBE_KEYS = (Col.WIDTH, Col.HEIGHT, Col.MODE, Col.FORMAT, Col.BYTES, Col.SHA256, Col.FPS, Col.FRAME_COUNT,
@@ -54,7 +56,9 @@ def analyze_image(uri: str, cfg: CurateConfig, filters: list[Filter], run_dir: s
 
 
 def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
-    """Probe, decode small, cut at shot boundaries and at max_clip_s: one task per clip."""
+    """Probe, decode, cut at shot boundaries and at max_clip_s: one task per clip. Each decoded frame is converted
+    twice: small for cut detection, and to the clip analysis size for the clip tasks that run in this process
+    (clip_frames.PROCESS_STORE), so no frame is decoded twice."""
     with run_files.open_input(uri) as f:
         digest, size = hashlib.sha256(), 0
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -65,13 +69,19 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
         f.seek(0)
         container = open_video(f)
         indices, turns = [], []    # presentation-time frame indices, the numbering analyze_clip's spans use
+        clip_frames = SplitPassFrames(cfg.analysis.video_max_side)
         try:
             probe = probe_video(container)
 
             def frames():
-                for index, rgb in iter_frames(container, SHOT_DETECTION_SIDE, turns_seen=turns):
+                size = None     # as iter_frames: every frame at the size and turn the first one gives
+                for index, frame in decoded_frames(container, skipped=clip_frames.skipped):
+                    if size is None:
+                        size = scaled_size(frame.width, frame.height, SHOT_DETECTION_SIDE)
+                        turns.append(quarter_turns(frame))
                     indices.append(index)
-                    yield rgb
+                    clip_frames.add(index, frame)
+                    yield frame_rgb(frame, size, turns[0])
             starts, detector = detect_shot_starts(frames(), cfg.shots)
         finally:
             container.close()
@@ -84,6 +94,10 @@ def split_video(uri: str, cfg: CurateConfig) -> list[dict]:
                  sha256=digest.hexdigest())
     cuts = [indices[c] for c in starts]
     spans = spans_with_frames(clip_spans(frame_count, cuts, probe[Col.FPS], cfg.shots.max_clip_s), indices)
+    for start, end in spans:
+        span_frames = clip_frames.span(start, end)
+        if span_frames:
+            PROCESS_STORE.put(_clip_key(uri, probe, start, end, cfg), span_frames)
     return [{"uri": uri, "probe": probe, Col.CLIP_INDEX: i, Col.START_FRAME: s, Col.END_FRAME: e, "cuts": len(cuts),
              "shot_detector": detector} for i, (s, e) in enumerate(spans)]
 
@@ -99,16 +113,27 @@ def spans_with_frames(spans: list[tuple[int, int]], indices: list[int]) -> list[
     return [span for span in spans if has_frame(*span)]
 
 
+def _clip_key(uri: str, probe: dict, start: int, end: int, cfg: CurateConfig) -> tuple:
+    return uri, probe[Col.SHA256], start, end, cfg.analysis.video_max_side
+
+
+def decode_clip(uri: str, start: int, end: int, max_side: int) -> list[np.ndarray]:
+    """The frames [start, end) of the video at `uri`, scaled to max_side and upright: what a clip task analyses."""
+    with run_files.open_input(uri) as f:
+        container = open_video(f)
+        try:
+            return [rgb for _, rgb in iter_frames(container, max_side, start, end)]
+        finally:
+            container.close()
+
+
 def analyze_clip(task: dict, cfg: CurateConfig, filters: list[Filter], run_dir: str,
                  input_root: str = "") -> tuple[ManifestRow, np.ndarray]:
     """-> (row with scores, no decision yet; the clip's keyframe, for model scoring)"""
     uri, probe, start, end = task["uri"], task["probe"], task[Col.START_FRAME], task[Col.END_FRAME]
-    with run_files.open_input(uri) as f:
-        container = open_video(f)
-        try:
-            frames = [rgb for _, rgb in iter_frames(container, cfg.analysis.video_max_side, start, end)]
-        finally:
-            container.close()
+    frames = PROCESS_STORE.take(_clip_key(uri, probe, start, end, cfg))
+    if frames is None:      # split in another process, or its frames did not fit: decode the span
+        frames = decode_clip(uri, start, end, cfg.analysis.video_max_side)
     if not frames:
         raise ValueError(f"no frames decoded in span [{start}, {end})")
     fps = probe[Col.FPS]

@@ -60,30 +60,53 @@ def upright_size(width: int, height: int, turns: int) -> tuple[int, int]:
     return (height, width) if turns % 2 else (width, height)
 
 
-def decode_tolerant(container, stream) -> Iterator["av.VideoFrame"]:
+def decode_tolerant(container, stream, skipped: Optional[list] = None) -> Iterator["av.VideoFrame"]:
     """container.decode(stream), except that a packet the decoder rejects (a corrupt stretch, the cut-off last
     packets of an interrupted download) is skipped, as ffmpeg does, instead of ending the video: a 97 % complete
     MP4 was a dead letter for one bad packet. A file no packet of which decodes still yields nothing."""
-    skipped = 0
+    count = 0
     try:
         for packet in container.demux(stream):
             try:
                 yield from packet.decode()
             except av.error.InvalidDataError:
-                skipped += 1
+                count += 1
+                if skipped is not None:
+                    skipped.append(1)
     finally:
-        if skipped:
-            logging.getLogger(__name__).warning("%s: skipped %d undecodable packets", container.name, skipped)
+        if count:
+            logging.getLogger(__name__).warning("%s: skipped %d undecodable packets", container.name, count)
 
 
 def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optional[int] = None,
                 turns_seen: Optional[list] = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, scaled to max_side.
+    """Yield (frame_index, RGB uint8) for start_frame <= index < end_frame, every frame at the size and turn the
+    first one gives (scaled to max_side, upright). `turns_seen`, when given, receives the quarter turns applied
+    (quarter_turns), so a probe can report the upright size."""
+    size = None
+    for index, frame in decoded_frames(container, start_frame, end_frame):
+        if size is None:
+            size, turns = scaled_size(frame.width, frame.height, max_side), quarter_turns(frame)
+            if turns_seen is not None:
+                turns_seen.append(turns)
+        yield index, frame_rgb(frame, size, turns)
+
+
+def frame_rgb(frame: "av.VideoFrame", size: tuple[int, int], turns: int) -> np.ndarray:
+    """One decoded frame as RGB uint8 at `size` (swscale), then turned upright. One decoded frame can be converted
+    to several sizes: each conversion gives the same pixels as decoding it again for that size."""
+    rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+
+
+def decoded_frames(container, start_frame: int = 0, end_frame: Optional[int] = None,
+                   skipped: Optional[list] = None) -> Iterator[tuple[int, "av.VideoFrame"]]:
+    """Yield (frame_index, decoded frame) for start_frame <= index < end_frame in decode order, stopping at the
+    first index >= end_frame. `skipped`, when given, receives a 1 per packet the decoder rejected (decode_tolerant).
 
     A span that starts late is reached by seeking to the keyframe before it. Where the seek cannot be trusted (it
     lands past the span or nowhere, as in some MPEG-TS streams, or frames carry no timestamps to place them), the
-    stream is decoded from the start instead: slower, never wrong. `turns_seen`, when given, receives the
-    quarter turns applied (quarter_turns), so a probe can report the upright size."""
+    stream is decoded from the start instead: slower, never wrong."""
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     fps = float(stream.average_rate or stream.guessed_rate or stream.base_rate)
@@ -96,7 +119,7 @@ def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optio
     frames = None
     if start_frame > 0:
         container.seek(int((t0 + start_frame / fps) / time_base), stream=stream, backward=True)
-        frames = decode_tolerant(container, stream)
+        frames = decode_tolerant(container, stream, skipped)
         first = next(frames, None)
         if first is None or first.time is None or index_of(first, 0) > start_frame:
             container.seek(0)
@@ -104,17 +127,11 @@ def iter_frames(container, max_side: int, start_frame: int = 0, end_frame: Optio
         else:
             frames = itertools.chain([first], frames)
     if frames is None:
-        frames = decode_tolerant(container, stream)
-    size = None
+        frames = decode_tolerant(container, stream, skipped)
     for counter, frame in enumerate(frames):
         index = index_of(frame, counter)
         if index < start_frame:
             continue
         if end_frame is not None and index >= end_frame:
             break
-        if size is None:
-            size, turns = scaled_size(frame.width, frame.height, max_side), quarter_turns(frame)
-            if turns_seen is not None:
-                turns_seen.append(turns)
-        rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
-        yield index, (np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb)
+        yield index, frame
