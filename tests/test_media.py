@@ -83,6 +83,11 @@ def test_clip_spans_split_long_shots_evenly():
     assert clip_spans(7, [], fps=25, max_clip_s=10) == [(0, 7)]
 
 
+def test_clip_spans_take_cuts_out_of_order_or_repeated():
+    # restarting timestamps (two concatenated MPEG-TS segments) give cut frame numbers like these
+    assert clip_spans(100, [60, 30, 60, 0, 100, 130], fps=10, max_clip_s=10) == [(0, 30), (30, 60), (60, 100)]
+
+
 def test_find_cuts_merges_flashes():
     changes = [1, 1, 1, 1, 50, 60, 1, 1, 1, 1, 55, 1, 1, 1]   # 50 then 60: one cut, the flash frame is merged
     assert find_cuts(changes, threshold=30, min_shot_frames=4) == [5, 11]

@@ -71,7 +71,9 @@ def detect_shot_starts(frames: Iterable[np.ndarray], shots) -> tuple[list[int], 
 
 def clip_spans(frame_count: int, cuts: list[int], fps: float, max_clip_s: float) -> list[tuple[int, int]]:
     """[start, end) frame spans: shots between cuts, long shots cut into pieces of at most max_clip_s."""
-    bounds = [0] + [c for c in cuts if 0 < c < frame_count] + [frame_count]
+    # sorted and distinct: frame numbers read off timestamps that restart (concatenated MPEG-TS) can give cuts out
+    # of order or twice, which would make empty or negative spans
+    bounds = [0] + sorted({c for c in cuts if 0 < c < frame_count}) + [frame_count]
     max_len = max(1, int(max_clip_s * fps))
     spans = []
     for start, end in zip(bounds, bounds[1:]):
