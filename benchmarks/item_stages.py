@@ -12,12 +12,14 @@ import argparse
 import hashlib
 import io
 import os
+import sys
 import tempfile
 import time
 from collections import defaultdict
 
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.curate_throughput import _minimal_item
 from benchmarks.megapixel_corpus import build_corpus
 from framesift.config import load_config
