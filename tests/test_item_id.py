@@ -8,7 +8,8 @@ import skimage.data
 
 from framesift.config import load_config
 from pipelines.curate.decide import input_key, item_id
-from pipelines.curate.job import input_root, run_curate
+from pipelines.curate.inputs import input_root
+from pipelines.curate.job import run_curate
 from pipelines.curate.outputs import read_manifest
 from tests.media_fixtures import jpeg_bytes
 
@@ -59,7 +60,7 @@ def test_the_same_corpus_in_two_places_gets_the_same_ids_and_decisions(tmp_path)
 
 def test_inputs_whose_names_look_like_globs_are_taken_literally(tmp_path):
     """`--input "Summer [2019]"` names that directory; as a glob it would match "Summer 1" instead."""
-    from pipelines.curate.job import matched_uris, resolve_patterns
+    from pipelines.curate.inputs import matched_uris, resolve_patterns
     album, lookalike = tmp_path / "Summer [2019]", tmp_path / "Summer 1"
     for d in (album, lookalike):
         d.mkdir()
@@ -103,7 +104,7 @@ def test_a_directory_that_cannot_be_listed_is_named(tmp_path, monkeypatch, caplo
     anything, so the refusal is simulated)."""
     import os
     from apache_beam.io.filesystems import FileSystems
-    from pipelines.curate.job import broken_links, resolve_patterns
+    from pipelines.curate.inputs import broken_links, resolve_patterns
     (tmp_path / "open").mkdir()
     (tmp_path / "locked").mkdir()
     (tmp_path / "open" / "a.jpg").write_bytes(b"x")

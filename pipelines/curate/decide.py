@@ -14,7 +14,7 @@ from pipelines.filters import Filter, Sample
 
 
 def input_key(uri: str, input_root: str = "") -> str:
-    """The uri relative to the run's input root (job.input_root): what names an input wherever the corpus lies."""
+    """The uri relative to the run's input root (inputs.input_root): what names an input wherever the corpus lies."""
     root = input_root.rstrip("/")
     return uri[len(root) + 1:] if root and uri.startswith(root + "/") else uri
 

@@ -106,7 +106,7 @@ class LoadSidecars(beam.PTransform):
 
 class CurateImages(beam.PTransform):
     """image uris -> (records, pictures to score, dead letters). `input_root`: what item ids are relative to
-    (job.input_root)."""
+    (inputs.input_root)."""
 
     def __init__(self, cfg, run_dir, config_hash, sidecar, input_root: str = ""):
         super().__init__()
@@ -225,7 +225,7 @@ def build_curate_pipeline(p: beam.Pipeline, cfg: CurateConfig, run_dir: str, con
                           exclude_prefixes: tuple[str, ...] = (), n_inputs: Optional[int] = None,
                           input_root: str = "") -> None:
     """`n_inputs`: how many inputs the launcher listed (None: unknown); small runs dedupe on one worker.
-    `input_root`: item ids name inputs relative to it (job.input_root); "" names them by their full uri."""
+    `input_root`: item ids name inputs relative to it (inputs.input_root); "" names them by their full uri."""
     uris = p | "Ingest" >> Ingest(patterns, literal_uris, exclude_prefixes)
     images, videos, unsupported = uris | "RouteByExtension" >> RouteByExtension(cfg, config_hash)
     sidecar = beam.pvalue.AsDict(p | "Sidecars" >> LoadSidecars(sidecars))
