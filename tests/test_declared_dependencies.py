@@ -76,9 +76,14 @@ def _imported_top_modules() -> dict[str, str]:
     return found
 
 
-def test_every_imported_module_comes_with_the_demo_install():
+def _demo_install() -> set[str]:
+    """Distributions the README's demo command installs: setup.py's core + `all`, their dependencies, --no-deps"""
     kwargs = _setup_kwargs()
-    declared = _closure(list(kwargs["install_requires"]) + list(kwargs["extras_require"]["all"])) | NO_DEPS
+    return _closure(list(kwargs["install_requires"]) + list(kwargs["extras_require"]["all"])) | NO_DEPS
+
+
+def test_every_imported_module_comes_with_the_demo_install():
+    declared = _demo_install()
     providers = metadata.packages_distributions()
     local = set(PACKAGES) | {"tests", "benchmarks"}
     missing = []
@@ -93,6 +98,4 @@ def test_every_imported_module_comes_with_the_demo_install():
 
 def test_the_check_sees_a_module_only_the_test_extras_bring():
     # pytest comes with the dev extra alone: were it imported by the package, the check above must name it
-    kwargs = _setup_kwargs()
-    declared = _closure(list(kwargs["install_requires"]) + list(kwargs["extras_require"]["all"])) | NO_DEPS
-    assert not {_canonical(d) for d in metadata.packages_distributions()["pytest"]} & declared
+    assert not {_canonical(d) for d in metadata.packages_distributions()["pytest"]} & _demo_install()
